@@ -1,0 +1,93 @@
+/**
+ * Classifies driver errors (mysql2, better-sqlite3, knex) so callers can decide
+ * whether to retry. Drivers signal the kind of failure through `code`/`errno`.
+ */
+
+interface DriverError {
+  code?: unknown;
+  errno?: unknown;
+  name?: unknown;
+  cause?: unknown;
+}
+
+/** Errors after which re-running the whole transaction is expected to succeed. */
+const CONFLICT_CODES = new Set([
+  'ER_LOCK_DEADLOCK', // 1213: InnoDB chose this transaction as deadlock victim (and rolled it back)
+  'ER_LOCK_WAIT_TIMEOUT', // 1205: waited innodb_lock_wait_timeout for a row lock
+]);
+// Server errnos are positive; Node's system errors use negative errnos, so these cannot clash.
+const CONFLICT_ERRNOS = new Set([1213, 1205]);
+
+/** The server or the network went away; a later attempt on a new connection may work. */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN', // 1053
+  'ER_CON_COUNT_ERROR', // 1040: too many connections
+  'ER_CONNECTION_KILLED', // MariaDB 1927
+  'ER_CLIENT_INTERACTION_TIMEOUT', // MySQL 8.0.24+ 4031: idle session closed by the server
+]);
+const CONNECTION_ERRNOS = new Set([1053, 1040, 1927, 4031]);
+
+/** The error and its `cause` chain (knex and our own wrappers may nest the driver error). */
+function* chain(err: unknown): Generator<DriverError> {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    yield current as DriverError;
+    current = (current as DriverError).cause;
+  }
+}
+
+function isSqliteBusyCode(code: unknown): boolean {
+  // Includes the extended codes SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY, SQLITE_BUSY_TIMEOUT.
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+export function isSqliteBusy(err: unknown): boolean {
+  for (const e of chain(err)) if (isSqliteBusyCode(e.code)) return true;
+  return false;
+}
+
+/** A conflict with a concurrent transaction (deadlock, lock wait timeout, SQLITE_BUSY). */
+export function isTransientConflict(err: unknown): boolean {
+  for (const e of chain(err)) {
+    if (typeof e.code === 'string' && CONFLICT_CODES.has(e.code)) return true;
+    if (typeof e.errno === 'number' && CONFLICT_ERRNOS.has(e.errno)) return true;
+    if (isSqliteBusyCode(e.code)) return true;
+  }
+  return false;
+}
+
+/** Lost or refused connections, and a knex pool that could not hand out a connection in time. */
+export function isConnectionError(err: unknown): boolean {
+  for (const e of chain(err)) {
+    if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
+    if (typeof e.errno === 'number' && CONNECTION_ERRNOS.has(e.errno)) return true;
+    if (e.name === 'KnexTimeoutError') return true;
+  }
+  return false;
+}
+
+/**
+ * True when retrying the same work later may succeed: transaction conflicts and
+ * connection loss. The queue worker uses it to decide between retry and failure.
+ */
+export function isTransientDbError(err: unknown): boolean {
+  return isTransientConflict(err) || isConnectionError(err);
+}
+
+/** A UNIQUE or PRIMARY KEY violation (ER_DUP_ENTRY, SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY). */
+export function isDuplicateKeyError(err: unknown): boolean {
+  for (const e of chain(err)) {
+    if (e.code === 'ER_DUP_ENTRY' || e.errno === 1062) return true;
+    if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return true;
+  }
+  return false;
+}

@@ -1,0 +1,27 @@
+/** The database adapter's public API. */
+export { type Db, type Dialect, openDatabase } from './connection.js';
+export { migrateLatest, migrateRollbackAll, pendingMigrations } from './migrate.js';
+export { checkDatabase, DatabaseCheckError } from './serverCheck.js';
+export { type NewOrganization, type OrganizationsRepo, organizationsRepo } from './organizations.js';
+export {
+  type ApplyResult,
+  type DepartmentCounts,
+  type DepartmentsRepo,
+  departmentsRepo,
+  nameScopeKey,
+} from './departments.js';
+export {
+  type FinishRun,
+  type ImportRunRecord,
+  type ImportRunStatus,
+  type ImportRunsRepo,
+  importRunsRepo,
+  type NewImportRun,
+  type RowResultsInput,
+  type RunError,
+  type StoredRowAction,
+  type StoredRowResult,
+} from './importRuns.js';
+export { type LockOptions, LockTimeoutError, organizationLockName, withOrganizationLock } from './lock.js';
+export { isConnectionError, isDuplicateKeyError, isTransientConflict, isTransientDbError } from './dbErrors.js';
+export { TABLES } from './tables.js';

@@ -1,0 +1,13 @@
+import type { Knex } from 'knex';
+import type { Dialect } from '../connection.js';
+
+/**
+ * A migration written for both dialects. `dialect` is passed in rather than
+ * sniffed from the knex client so that each migration states its differences.
+ */
+export interface OrgsyncMigration {
+  /** Sorts in application order; never rename one that has shipped (knex records it). */
+  name: string;
+  up(knex: Knex, dialect: Dialect): Promise<void>;
+  down(knex: Knex, dialect: Dialect): Promise<void>;
+}

@@ -1,0 +1,72 @@
+/**
+ * Organizations: the tenant each department tree belongs to.
+ */
+import type { Knex } from 'knex';
+import { NAME_SCOPES, type NameScope, type Organization } from '../../core/model.js';
+import { newOrganizationId } from '../../ids.js';
+import type { Db } from './connection.js';
+import { TABLES } from './tables.js';
+import { toDbDateTime } from './values.js';
+
+interface OrganizationRow {
+  id: string;
+  code: string;
+  name: string;
+  name_scope: string;
+}
+
+const COLUMNS = ['id', 'code', 'name', 'name_scope'];
+
+function toOrganization(row: OrganizationRow): Organization {
+  if (!(NAME_SCOPES as readonly string[]).includes(row.name_scope)) {
+    throw new Error(`organization ${row.id} has an unknown name_scope '${row.name_scope}'`);
+  }
+  return { id: row.id, code: row.code, name: row.name, nameScope: row.name_scope as NameScope };
+}
+
+export interface NewOrganization {
+  /** Generated (`org_` + ULID) when absent; the import service passes one it already planned with. */
+  id?: string;
+  code: string;
+  name: string;
+  nameScope: NameScope;
+}
+
+export function organizationsRepo(db: Db) {
+  const q = (trx?: Knex.Transaction) => (trx ?? db.knex)(TABLES.organizations);
+
+  return {
+    /** Exact (case- and accent-sensitive) match, like the unique index. */
+    async findByCode(code: string, trx?: Knex.Transaction): Promise<Organization | undefined> {
+      const row = (await q(trx).select(COLUMNS).where('code', code).first()) as OrganizationRow | undefined;
+      return row === undefined ? undefined : toOrganization(row);
+    },
+
+    async findById(id: string, trx?: Knex.Transaction): Promise<Organization | undefined> {
+      const row = (await q(trx).select(COLUMNS).where('id', id).first()) as OrganizationRow | undefined;
+      return row === undefined ? undefined : toOrganization(row);
+    },
+
+    /** Throws a duplicate-key error (see isDuplicateKeyError) if the code is taken. */
+    async create(input: NewOrganization, trx?: Knex.Transaction): Promise<Organization> {
+      const org: Organization = { id: input.id ?? newOrganizationId(), code: input.code, name: input.name, nameScope: input.nameScope };
+      const now = toDbDateTime(new Date());
+      await q(trx).insert({
+        id: org.id,
+        code: org.code,
+        name: org.name,
+        name_scope: org.nameScope,
+        created_at: now,
+        updated_at: now,
+      });
+      return org;
+    },
+
+    async list(trx?: Knex.Transaction): Promise<Organization[]> {
+      const rows = (await q(trx).select(COLUMNS).orderBy('code')) as OrganizationRow[];
+      return rows.map(toOrganization);
+    },
+  };
+}
+
+export type OrganizationsRepo = ReturnType<typeof organizationsRepo>;

@@ -1,0 +1,10 @@
+/** Table names, shared by the migration, the repositories and the server check. */
+export const TABLES = {
+  organizations: 'organizations',
+  departments: 'departments',
+  importRuns: 'import_runs',
+  importRowResults: 'import_row_results',
+  importLocks: 'import_locks',
+} as const;
+
+export const ALL_TABLES: readonly string[] = Object.values(TABLES);

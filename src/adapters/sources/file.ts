@@ -1,0 +1,23 @@
+/**
+ * A local file as an import source, streamed so a large export never has to fit
+ * in one string.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { ImportSource } from '../../app/importService.js';
+
+export class SourceUnavailableError extends Error {
+  override readonly name = 'SourceUnavailableError';
+}
+
+export async function fileSource(path: string): Promise<ImportSource> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new SourceUnavailableError(`${path} is not a file`);
+  } catch (err) {
+    if (err instanceof SourceUnavailableError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SourceUnavailableError(code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path} (${code ?? 'error'})`);
+  }
+  return { name: path, bytes: createReadStream(path, { highWaterMark: 256 * 1024 }) };
+}

@@ -1,0 +1,41 @@
+/**
+ * What every CLI command needs: validated config and an open, migrated database,
+ * closed again however the command ends.
+ */
+import { type Config, loadConfig } from '../config.js';
+import { checkDatabase, type Db, migrateLatest, openDatabase, pendingMigrations } from '../adapters/db/index.js';
+
+/** A mistake in how the command was called: exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+let cachedConfig: Config | undefined;
+export function config(): Config {
+  cachedConfig ??= loadConfig();
+  return cachedConfig;
+}
+
+/**
+ * Opens the database for one command. The embedded SQLite database migrates
+ * itself, so a new user needs no setup step; MySQL is migrated explicitly with
+ * `orgsync migrate` (one deliberate step per deployment), and a missing
+ * migration is reported instead of being applied behind the operator's back.
+ */
+export async function withDatabase<T>(fn: (db: Db, config: Config) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+  const cfg = config();
+  const db = await openDatabase(cfg.database);
+  try {
+    if (opts.migrate || db.dialect === 'sqlite') await migrateLatest(db);
+    else {
+      const pending = await pendingMigrations(db);
+      if (pending.length > 0) {
+        throw new UsageError(`the database schema is not up to date (${pending.length} pending migration(s)): run "orgsync migrate" first`);
+      }
+    }
+    await checkDatabase(db);
+    return await fn(db, cfg);
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * How import reports look in a terminal and as --json. Kept apart from the
+ * commands so the queue's `enqueue --wait` prints exactly what `import` prints.
+ */
+import type { ImportReport } from '../app/importService.js';
+
+export const EXIT = { ok: 0, fileError: 1, usage: 2, rowErrors: 3 } as const;
+
+export function exitCodeOf(report: Pick<ImportReport, 'status' | 'fileError' | 'errors'>): number {
+  if (report.fileError?.code === 'ATOMIC_ABORTED') return EXIT.rowErrors;
+  if (report.status === 'failed' || report.fileError) return EXIT.fileError;
+  return report.errors.length > 0 ? EXIT.rowErrors : EXIT.ok;
+}
+
+/** The --json shape: stable, documented in README and docs/. */
+export function reportJson(report: ImportReport): Record<string, unknown> {
+  return {
+    runId: report.runId,
+    organization: report.organization,
+    mode: report.mode,
+    dryRun: report.dryRun,
+    status: report.status,
+    applied: report.applied,
+    counts: report.counts,
+    errors: report.errors.map((e) => ({ row: e.row, code: e.code, field: e.field, message: e.message, key: e.key ?? null })),
+    warnings: report.warnings,
+    ...(report.fileError ? { fileError: report.fileError } : {}),
+  };
+}
+
+const MAX_ERRORS_SHOWN = 20;
+
+export function renderReport(report: ImportReport, sourceName: string): string {
+  const lines: string[] = [];
+  const what = report.dryRun ? 'Dry run of' : 'Import of';
+  lines.push(`${what} ${sourceName} into "${report.organization}" (run ${report.runId})`);
+  if (report.fileError && report.fileError.code !== 'ATOMIC_ABORTED') {
+    lines.push(`  FAILED ${report.fileError.code}: ${report.fileError.message}`);
+    lines.push('  Nothing was written.');
+    return lines.join('\n');
+  }
+  const c = report.counts;
+  lines.push(
+    `  rows ${c.rows}: created ${c.created}, updated ${c.updated}, moved ${c.moved}, unchanged ${c.unchanged}` +
+      `${c.merged ? `, merged ${c.merged}` : ''}, deactivated ${c.deactivated}, failed ${c.failed}, skipped ${c.skipped}`,
+  );
+  if (report.errors.length > 0) {
+    const shown = report.errors.slice(0, MAX_ERRORS_SHOWN);
+    lines.push(`  Errors${report.errors.length > shown.length ? ` (first ${shown.length} of ${report.errors.length})` : ''}:`);
+    const rowWidth = String(shown.at(-1)?.row ?? 0).length;
+    for (const e of shown) {
+      lines.push(`    row ${String(e.row).padStart(rowWidth)}  ${e.code}  ${e.field}: ${e.message}`);
+    }
+    if (report.errors.length > shown.length) lines.push('    ... use --report errors.csv for all of them');
+  }
+  for (const w of report.warnings) lines.push(`  Warning: ${w}`);
+  if (report.fileError?.code === 'ATOMIC_ABORTED') lines.push(`  ${report.fileError.message}.`);
+  else if (report.dryRun) lines.push('  Dry run: nothing was written.');
+  lines.push(`  Status: ${report.status}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,63 @@
+/**
+ * Configuration, read and validated once at start-up. Nothing else in the code
+ * reads process.env: entry points call loadConfig() and pass the result down.
+ */
+import { z } from 'zod';
+
+const EnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || /^(mysql2?|mariadb):\/\//.test(v), {
+      message: 'must be a mysql:// URL (leave it unset for the embedded SQLite database)',
+    }),
+  ORGSYNC_SQLITE_PATH: z.string().trim().min(1).default('.orgsync/orgsync.sqlite'),
+  REDIS_URL: z.string().trim().min(1).default('redis://127.0.0.1:6379'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ORGSYNC_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(600),
+});
+
+export interface DatabaseConfig {
+  /** mysql://user:pass@host:port/db; undefined means the embedded SQLite file. */
+  url: string | undefined;
+  sqlitePath: string;
+  /** How long an import waits for another import of the same organization. */
+  lockTimeoutSeconds: number;
+}
+
+export interface Config {
+  database: DatabaseConfig;
+  redisUrl: string;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    database: { url: e.DATABASE_URL, sqlitePath: e.ORGSYNC_SQLITE_PATH, lockTimeoutSeconds: e.ORGSYNC_LOCK_TIMEOUT_SECONDS },
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** A URL with its password replaced, safe to print. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Import options: one schema for every face (CLI flags, job payloads, HTTP query
+ * or form fields), so an option means the same thing everywhere.
+ */
+import { z } from 'zod';
+import { IMPORT_MODES, MATCH_BY, NAME_SCOPES, PARENT_REF_TYPES } from './model.js';
+import type { DeactivationLimit } from './plan/index.js';
+
+const FORMATS = ['csv', 'yaml', 'json'] as const;
+
+/** `20%`, `20 %`, `0.5%` or a plain count such as `15`. */
+export function parseDeactivationLimit(text: string): DeactivationLimit | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
+  if (!m) return undefined;
+  const value = Number(m[1]);
+  if (m[2] === '%') return value <= 100 ? { kind: 'percent', value } : undefined;
+  return Number.isInteger(value) ? { kind: 'count', value } : undefined;
+}
+
+const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+export const ImportOptionsSchema = z.object({
+  mode: z.enum(['upsert', 'sync'] satisfies typeof IMPORT_MODES).default('upsert'),
+  dryRun: boolish.default(false),
+  atomic: boolish.default(false),
+  parentRef: z.enum(['auto', 'id', 'openDepartmentId', 'code'] satisfies typeof PARENT_REF_TYPES).default('auto'),
+  matchBy: z.enum(['auto', 'id', 'openDepartmentId', 'code', 'name'] satisfies typeof MATCH_BY).default('auto'),
+  maxDepth: z.coerce.number().int().positive().optional(),
+  maxDeactivate: z
+    .union([z.string(), z.number()])
+    .default('20%')
+    .transform((v, ctx) => {
+      const parsed = parseDeactivationLimit(String(v));
+      if (!parsed) {
+        ctx.addIssue({ code: 'custom', message: 'must be a count (e.g. 15) or a percentage (e.g. 20%)' });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  maxRows: z.coerce.number().int().positive().optional(),
+  format: z.enum(FORMATS).optional(),
+  createOrg: boolish.default(false),
+  orgName: z.string().trim().min(1).max(255).optional(),
+  nameScope: z.enum(['organization', 'siblings'] satisfies typeof NAME_SCOPES).default('organization'),
+});
+
+export type ImportOptionsInput = z.input<typeof ImportOptionsSchema>;
+export type ImportOptions = z.output<typeof ImportOptionsSchema>;
+
+export function parseImportOptions(input: unknown): { ok: true; value: ImportOptions } | { ok: false; message: string } {
+  const parsed = ImportOptionsSchema.safeParse(input);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ') };
+}

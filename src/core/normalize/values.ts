@@ -1,0 +1,164 @@
+/**
+ * Parsers for single field values. Input cells are strings (CSV, YAML plain
+ * scalars) or JSON values (YAML/JSON nested data); each parser returns the typed
+ * value or a message a person can act on. `null` means "explicitly empty".
+ */
+import type { JsonObject, JsonValue } from '../model.js';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = (message: string): Parsed<never> => ({ ok: false, message });
+
+/** Null-ish input: missing, null, or a string of only whitespace. */
+export function isBlank(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+}
+
+/** Control characters other than the whitespace that name cleaning collapses. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+const WHITESPACE_RUN = /[\s\u00A0\u2000-\u200B\u202F\u205F\u3000\uFEFF]+/g;
+
+/**
+ * Department names compare after trimming, collapsing whitespace runs (spreadsheets
+ * leave non-breaking spaces) and Unicode NFC, so `Cafe\u0301` and `Café` are one name.
+ */
+export function normaliseName(v: unknown): Parsed<string | null> {
+  if (isBlank(v)) return ok(null);
+  if (typeof v !== 'string' && typeof v !== 'number') return fail('must be text');
+  const s = String(v);
+  if (CONTROL_CHARS.test(s)) return fail('contains a control character');
+  return ok(s.replace(WHITESPACE_RUN, ' ').trim().normalize('NFC'));
+}
+
+/** Length in characters (code points), not UTF-16 units or bytes. */
+export function charLength(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+export function parseText(v: unknown, maxChars: number): Parsed<string | null> {
+  if (isBlank(v)) return ok(null);
+  if (typeof v === 'number' || typeof v === 'boolean') v = String(v);
+  if (typeof v !== 'string') return fail('must be text');
+  const s = v.trim();
+  if (CONTROL_CHARS.test(s)) return fail('contains a control character');
+  if (charLength(s) > maxChars) return fail(`is longer than ${maxChars} characters`);
+  return ok(s);
+}
+
+/** Free text (descriptions): newlines and tabs are fine, other control characters are not. */
+export function parseLongText(v: unknown, maxBytes: number): Parsed<string | null> {
+  if (isBlank(v)) return ok(null);
+  if (typeof v === 'number' || typeof v === 'boolean') v = String(v);
+  if (typeof v !== 'string') return fail('must be text');
+  const s = v.trim();
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s)) return fail('contains a control character');
+  if (Buffer.byteLength(s, 'utf8') > maxBytes) return fail(`is longer than ${maxBytes} bytes`);
+  return ok(s);
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'y', 'on', 'active', 'enabled']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'off', 'inactive', 'disabled']);
+
+export function parseBoolean(v: unknown): Parsed<boolean | null> {
+  if (isBlank(v)) return ok(null);
+  if (typeof v === 'boolean') return ok(v);
+  if (typeof v === 'number' && (v === 0 || v === 1)) return ok(v === 1);
+  if (typeof v === 'string') {
+    const w = v.trim().toLowerCase();
+    if (TRUE_WORDS.has(w)) return ok(true);
+    if (FALSE_WORDS.has(w)) return ok(false);
+  }
+  return fail('must be true or false');
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Copies a JSON value into fresh objects so no input object (or its prototype) leaks into storage. */
+function toJson(v: unknown, depth = 0): JsonValue {
+  if (depth > 64) throw new Error('nested too deeply');
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error('contains a non-finite number');
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((x) => toJson(x, depth + 1));
+  if (isPlainObject(v)) {
+    const out: JsonObject = {};
+    for (const key of Object.keys(v)) {
+      Object.defineProperty(out, key, { value: toJson(v[key], depth + 1), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  throw new Error('is not JSON data');
+}
+
+/** An object given as data (YAML/JSON) or as JSON text in a CSV cell. */
+export function parseJsonObject(v: unknown): Parsed<JsonObject | null> {
+  if (isBlank(v)) return ok(null);
+  let value: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      value = JSON.parse(v);
+    } catch {
+      return fail('must be a JSON object, e.g. {"key": "value"}');
+    }
+  }
+  if (!isPlainObject(value)) return fail('must be a JSON object, e.g. {"key": "value"}');
+  try {
+    return ok(toJson(value) as JsonObject);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+}
+
+/** A list of ids: an array, JSON array text, or text separated by `,`, `;` or `|`. */
+export function parseIdList(v: unknown, maxItemChars: number): Parsed<string[] | null> {
+  if (isBlank(v)) return ok(null);
+  let items: unknown[];
+  if (Array.isArray(v)) items = v;
+  else if (typeof v === 'string') {
+    const s = v.trim();
+    if (s.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(s);
+        if (!Array.isArray(parsed)) return fail('must be a list of ids');
+        items = parsed;
+      } catch {
+        return fail('must be a JSON array of ids, or ids separated by commas');
+      }
+    } else items = s.split(/[,;|]/);
+  } else if (typeof v === 'number') items = [v];
+  else return fail('must be a list of ids');
+  const out: string[] = [];
+  for (const item of items) {
+    if (typeof item !== 'string' && typeof item !== 'number') return fail('must contain only text ids');
+    const id = String(item).trim();
+    if (id === '') continue;
+    if (charLength(id) > maxItemChars) return fail(`has an id longer than ${maxItemChars} characters`);
+    out.push(id);
+  }
+  return ok(out);
+}
+
+/** Deep equality for stored JSON values, ignoring object key order (MySQL reorders keys). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  const ak = Object.keys(a);
+  const bk = Object.keys(b);
+  if (ak.length !== bk.length) return false;
+  const bo = b as Record<string, unknown>;
+  const ao = a as Record<string, unknown>;
+  return ak.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && jsonEqual(ao[k], bo[k]));
+}

@@ -1,0 +1,30 @@
+/**
+ * What changes: compares each department's state after the import with what is
+ * stored, so only changed rows are written and a re-import writes nothing.
+ */
+import type { StoredDepartment } from '../model.js';
+import { jsonEqual } from '../normalize/values.js';
+
+/** Fields an import can change, in the order reports list them. */
+export const DIFF_FIELDS = [
+  'name',
+  'description',
+  'code',
+  'openDepartmentId',
+  'parentId',
+  'path',
+  'depth',
+  'location',
+  'i18n',
+  'customData',
+  'leaderUserIds',
+  'postIds',
+  'isVirtual',
+  'isActive',
+  'color',
+  'tenantId',
+] as const satisfies readonly (keyof StoredDepartment)[];
+
+export function changedFields(before: StoredDepartment, after: StoredDepartment): (keyof StoredDepartment)[] {
+  return DIFF_FIELDS.filter((f) => !jsonEqual(before[f], after[f]));
+}

@@ -1,0 +1,135 @@
+/**
+ * Stage 3 of the pipeline: plan. Pure: given the normalised rows and everything
+ * stored for the organization, decide what to create, update, move and
+ * deactivate, and what each row's outcome is. No I/O; ids come from `newId`.
+ */
+import type { RowIssue } from '../errors.js';
+import type { DepartmentUpdate, ImportPlan, Organization, RowResult, StoredDepartment } from '../model.js';
+import { emptyCounts } from '../model.js';
+import type { NormalisedRow } from '../normalize/normalizeRow.js';
+import { matchByName } from './byName.js';
+import { addIssue, buildContext, hasFailed, type PlanContext, type PlanOptions, rowKey } from './context.js';
+import { changedFields } from './diff.js';
+import { type Entity, finaliseTree } from './finalTree.js';
+import { checkOrganization, indexFileKeys, matchByKeys, mergeIdenticalRows, resolveParents } from './match.js';
+
+export type { PlanOptions } from './context.js';
+
+export interface PlanInput {
+  organization: Organization;
+  rows: readonly NormalisedRow[];
+  stored: readonly StoredDepartment[];
+  options: PlanOptions;
+  newId: () => string;
+}
+
+export function planImport(input: PlanInput): ImportPlan {
+  const ctx = buildContext(input.organization, [...input.rows], input.stored, input.options, input.newId);
+  checkOrganization(ctx);
+  mergeIdenticalRows(ctx);
+  indexFileKeys(ctx);
+  matchByKeys(ctx);
+  resolveParents(ctx);
+  matchByName(ctx);
+  for (const s of ctx.rows) {
+    if (s.mergedInto === undefined && s.storedId === undefined && s.row.fields.name === undefined && !s.issues.some((i) => i.code === 'NAME_REQUIRED')) {
+      addIssue(s, 'NAME_REQUIRED', 'name', 'name is required for a new department');
+    }
+  }
+  const order = finaliseTree(ctx);
+  const deactivated = input.options.mode === 'sync' ? markDeactivations(ctx, order) : new Set<string>();
+  return buildPlan(ctx, order, deactivated);
+}
+
+/**
+ * Sync mode: stored active departments absent from the file are deactivated, except
+ * those a failed row may stand for (never lose data because of a typo) and the
+ * ancestors of departments the file keeps.
+ */
+function markDeactivations(ctx: PlanContext, order: Entity[]): Set<string> {
+  const keep = new Set<string>(ctx.rowByStoredId.keys());
+  for (const s of ctx.rows) {
+    if (s.storedId !== undefined || !(hasFailed(s) || s.skipped)) continue;
+    const { code, openDepartmentId, name } = s.row.fields;
+    for (const d of [
+      s.row.id === undefined ? undefined : ctx.stored.get(s.row.id),
+      code == null ? undefined : ctx.storedByCode.get(code),
+      openDepartmentId == null ? undefined : ctx.storedByOpenId.get(openDepartmentId),
+      name === undefined ? undefined : ctx.storedByName.get(name),
+    ]) {
+      if (d) keep.add(d.id);
+    }
+  }
+  const byKey = new Map(order.map((e) => [e.key, e]));
+  for (const e of order) {
+    if (!e.row) continue;
+    for (let p = e.parentKey; p !== null; ) {
+      const parent = byKey.get(p);
+      if (!parent?.stored || keep.has(parent.stored.id)) break;
+      keep.add(parent.stored.id);
+      p = parent.parentKey;
+    }
+  }
+  const deactivated = new Set<string>();
+  for (const e of order) {
+    if (e.row || !e.stored || !e.after!.isActive || keep.has(e.stored.id)) continue;
+    e.after = { ...e.after!, isActive: false };
+    deactivated.add(e.key);
+  }
+  return deactivated;
+}
+
+function buildPlan(ctx: PlanContext, order: Entity[], deactivatedKeys: Set<string>): ImportPlan {
+  const creates: StoredDepartment[] = [];
+  const updates: DepartmentUpdate[] = [];
+  const deactivations: DepartmentUpdate[] = [];
+  const actionByRow = new Map<number, Pick<RowResult, 'action' | 'departmentId'>>();
+  for (const e of order) {
+    const after = e.after!;
+    if (!e.stored) {
+      creates.push(after);
+      if (e.row) actionByRow.set(e.row.idx, { action: 'created', departmentId: after.id });
+      continue;
+    }
+    const changed = changedFields(e.stored, after);
+    if (e.row) {
+      const action = changed.length === 0 ? 'unchanged' : changed.includes('parentId') ? 'moved' : 'updated';
+      actionByRow.set(e.row.idx, { action, departmentId: after.id });
+    }
+    if (changed.length === 0) continue;
+    const update = { before: e.stored, after, changed };
+    if (deactivatedKeys.has(e.key)) deactivations.push(update);
+    else updates.push(update);
+  }
+
+  const counts = emptyCounts();
+  counts.rows = ctx.rows.length;
+  counts.deactivated = deactivations.length;
+  const errors: RowIssue[] = [];
+  const rowResults: RowResult[] = ctx.rows.map((s) => {
+    const key = rowKey(s);
+    let result: RowResult;
+    if (s.mergedInto !== undefined) {
+      result = { row: s.row.row, key, action: 'merged', mergedInto: ctx.rows[s.mergedInto]!.row.row, errors: [] };
+    } else if (s.skipped || hasFailed(s)) {
+      result = { row: s.row.row, key, action: s.skipped ? 'skipped' : 'failed', errors: s.issues };
+      errors.push(...s.issues);
+    } else {
+      const done = actionByRow.get(s.idx);
+      // Every live row is placed in the tree by finaliseTree; this guards the invariant.
+      if (!done) throw new Error(`planner invariant broken: row ${s.row.row} was not placed`);
+      result = { row: s.row.row, key, action: done.action, departmentId: done.departmentId, errors: [] };
+    }
+    counts[result.action]++;
+    return result;
+  });
+  errors.sort((a, b) => a.row - b.row);
+  return { creates, updates, deactivations, rowResults, errors, counts, warnings: [] };
+}
+
+/** The most a sync may deactivate: a count, or a percentage of the active departments. */
+export type DeactivationLimit = { kind: 'count'; value: number } | { kind: 'percent'; value: number };
+
+export function deactivationLimit(limit: DeactivationLimit, activeCount: number): number {
+  return limit.kind === 'count' ? limit.value : Math.floor((activeCount * limit.value) / 100);
+}

@@ -1,0 +1,184 @@
+/**
+ * Planning steps that connect rows to each other and to what is stored:
+ * organization check, merging identical rows, matching rows to stored
+ * departments by key, and resolving parent references.
+ */
+import type { ParentRefType, StoredDepartment } from '../model.js';
+import {
+  addIssue,
+  hasFailed,
+  type MatchKey,
+  type ParentTarget,
+  type PlanContext,
+  type RowState,
+  storedLabel,
+} from './context.js';
+
+export function checkOrganization(ctx: PlanContext): void {
+  for (const s of ctx.rows) {
+    const org = s.row.organization;
+    if (org !== undefined && org !== ctx.org.code && org !== ctx.org.id) {
+      addIssue(s, 'ORGANIZATION_MISMATCH', 'organization', `the row belongs to organization "${org}", but this import is for "${ctx.org.code}"`);
+    }
+  }
+}
+
+/** A canonical text of everything a row says, so identical rows can be merged. */
+function signature(s: RowState): string {
+  const { fields, parent, id, organization } = s.row;
+  const sortedFields = Object.keys(fields)
+    .sort()
+    .map((k) => [k, fields[k as keyof typeof fields]]);
+  return JSON.stringify([id ?? null, organization ?? null, parent, sortedFields]);
+}
+
+/** Two identical rows for one department (employee exports repeat them) are merged, not an error. */
+export function mergeIdenticalRows(ctx: PlanContext): void {
+  const seen = new Map<string, number>();
+  for (const s of ctx.rows) {
+    const sig = signature(s);
+    const first = seen.get(sig);
+    if (first === undefined) seen.set(sig, s.idx);
+    else s.mergedInto = first;
+  }
+}
+
+/** Indexes the file's own keys; a later row reusing a key of an earlier (different) row fails. */
+export function indexFileKeys(ctx: PlanContext): void {
+  for (const s of ctx.rows) {
+    if (s.mergedInto !== undefined) continue;
+    const { code, openDepartmentId } = s.row.fields;
+    if (openDepartmentId != null) claimFileKey(ctx.fileByOpenId, openDepartmentId, s, ctx, 'openDepartmentId');
+    if (code != null) claimFileKey(ctx.fileByCode, code, s, ctx, 'code');
+    if (s.row.id !== undefined) claimFileKey(ctx.fileById, s.row.id, s, ctx, 'id');
+  }
+}
+
+function claimFileKey(index: Map<string, number>, key: string, s: RowState, ctx: PlanContext, field: 'code' | 'openDepartmentId' | 'id'): void {
+  const first = index.get(key);
+  if (first === undefined) {
+    index.set(key, s.idx);
+    return;
+  }
+  const other = ctx.rows[first]!.row.row;
+  if (field === 'code') addIssue(s, 'DUPLICATE_CODE', 'code', `code "${key}" is already used by row ${other}`);
+  else if (field === 'openDepartmentId') {
+    addIssue(s, 'DUPLICATE_OPEN_DEPARTMENT_ID', 'openDepartmentId', `openDepartmentId "${key}" is already used by row ${other}`);
+  } else addIssue(s, 'INVALID_FIELD', 'id', `id "${key}" is already used by row ${other}`);
+}
+
+/** Matching by id, openDepartmentId or code (name matching needs resolved parents: see matchByName). */
+export function matchByKeys(ctx: PlanContext): void {
+  const { matchBy } = ctx.options;
+  for (const s of ctx.rows) {
+    if (s.mergedInto !== undefined) continue;
+    const { code, openDepartmentId } = s.row.fields;
+    const tries: [MatchKey, string | null | undefined, (k: string) => StoredDepartment | undefined][] = [
+      ['id', s.row.id, (k) => ctx.stored.get(k)],
+      ['openDepartmentId', openDepartmentId, (k) => ctx.storedByOpenId.get(k)],
+      ['code', code, (k) => ctx.storedByCode.get(k)],
+    ];
+    for (const [key, value, find] of tries) {
+      if (matchBy !== 'auto' && matchBy !== key) continue;
+      if (value == null) continue;
+      const found = find(value);
+      // In auto mode a file-local id that is not a stored id falls through to the next key;
+      // an openDepartmentId or code that matches nothing decides: the department is new.
+      if (found === undefined) {
+        if (key === 'id') continue;
+        break;
+      }
+      claimStored(ctx, s, found, key);
+      break;
+    }
+  }
+}
+
+export function claimStored(ctx: PlanContext, s: RowState, d: StoredDepartment, key: MatchKey): void {
+  const other = ctx.rowByStoredId.get(d.id);
+  if (other !== undefined) {
+    const code = key === 'openDepartmentId' ? 'DUPLICATE_OPEN_DEPARTMENT_ID' : key === 'code' ? 'DUPLICATE_CODE' : 'INVALID_FIELD';
+    addIssue(s, code, key, `row ${ctx.rows[other]!.row.row} already updates the department "${storedLabel(d)}"`);
+    return;
+  }
+  ctx.rowByStoredId.set(d.id, s.idx);
+  s.storedId = d.id;
+  s.matchedBy = key;
+}
+
+type Candidate = { target: ParentTarget; via: string };
+
+function lookup(ctx: PlanContext, type: Exclude<ParentRefType, 'auto'>, value: string): Candidate | undefined {
+  const fileIndex = type === 'id' ? ctx.fileById : type === 'code' ? ctx.fileByCode : ctx.fileByOpenId;
+  const fromFile = fileIndex.get(value);
+  // The file is the new truth: a row carrying the key wins over a stored department with the same key.
+  if (fromFile !== undefined) return { target: { kind: 'row', idx: fromFile }, via: `${type} of row ${ctx.rows[fromFile]!.row.row}` };
+  const stored = type === 'id' ? ctx.stored.get(value) : type === 'code' ? ctx.storedByCode.get(value) : ctx.storedByOpenId.get(value);
+  if (stored) return { target: { kind: 'stored', id: stored.id }, via: `${type} of the stored department "${stored.name}"` };
+  return undefined;
+}
+
+/** The entity a target denotes: a stored department matched by a row is that row. */
+export function sameEntity(ctx: PlanContext, a: ParentTarget, b: ParentTarget): boolean {
+  const norm = (t: ParentTarget): string => {
+    if (t.kind === 'root') return 'root';
+    if (t.kind === 'row') {
+      const st = ctx.rows[t.idx]!;
+      return st.storedId !== undefined ? `s:${st.storedId}` : `r:${t.idx}`;
+    }
+    const byRow = ctx.rowByStoredId.get(t.id);
+    const st = byRow === undefined ? undefined : ctx.rows[byRow];
+    return st?.storedId !== undefined ? `s:${st.storedId}` : `s:${t.id}`;
+  };
+  return norm(a) === norm(b);
+}
+
+export function resolveParents(ctx: PlanContext): void {
+  for (const s of ctx.rows) {
+    if (s.mergedInto !== undefined) continue;
+    const ref = s.row.parent;
+    if (ref.kind === 'root') {
+      s.parent = { kind: 'root' };
+      continue;
+    }
+    if (ref.kind === 'absent') {
+      const stored = s.storedId === undefined ? undefined : ctx.stored.get(s.storedId);
+      s.parent = stored?.parentId ? { kind: 'stored', id: stored.parentId } : { kind: 'root' };
+      continue;
+    }
+    const types: Exclude<ParentRefType, 'auto'>[] = ref.type === 'auto' ? ['id', 'openDepartmentId', 'code'] : [ref.type];
+    const found: Candidate[] = [];
+    for (const type of types) {
+      const c = lookup(ctx, type, ref.value);
+      if (c && !found.some((f) => sameEntity(ctx, f.target, c.target))) found.push(c);
+    }
+    if (found.length === 0) {
+      const how = ref.type === 'auto' ? 'id, openDepartmentId or code' : ref.type;
+      addIssue(s, 'PARENT_NOT_FOUND', 'parent', `no department has ${how} "${ref.value}", in the file or in the database`);
+      continue;
+    }
+    if (found.length > 1) {
+      addIssue(s, 'PARENT_AMBIGUOUS', 'parent', `"${ref.value}" matches different departments: ${found.map((f) => f.via).join('; ')} (set --parent-ref)`);
+      continue;
+    }
+    const target = found[0]!.target;
+    if (sameEntity(ctx, target, { kind: 'row', idx: s.idx })) {
+      addIssue(s, 'SELF_PARENT', 'parent', `the department names itself ("${ref.value}") as its parent`);
+      continue;
+    }
+    s.parent = target;
+  }
+}
+
+/** Rows whose parent row failed are skipped; the skip follows the file's own parent links. */
+export function parentRowIdx(ctx: PlanContext, s: RowState): number | undefined {
+  const p = s.parent;
+  if (p === undefined || p.kind === 'root') return undefined;
+  if (p.kind === 'row') return ctx.rows[p.idx]!.mergedInto ?? p.idx;
+  return ctx.rowByStoredId.get(p.id);
+}
+
+export function isTainted(ctx: PlanContext, idx: number): boolean {
+  const st = ctx.rows[idx]!;
+  return hasFailed(st) || st.skipped;
+}

@@ -1,0 +1,57 @@
+/**
+ * Physical line counting shared by the readers.
+ *
+ * A line break is `\n`, `\r\n` or a lone `\r` (old Mac / some Excel exports),
+ * the same three record delimiters the CSV reader accepts, so every line number
+ * we print matches what a text editor shows.
+ */
+
+/** Number of line breaks in `text[start, end)`. A `\r\n` pair counts once. */
+export function countLineBreaks(text: string, start = 0, end = text.length): number {
+  // A plain loop: indexOf would scan past `end` (to the end of a huge text) when
+  // the range holds no `\r`, which made per-record counting quadratic.
+  let breaks = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) breaks++;
+    // Lone CR only: a CR followed by LF is counted through its LF. A CR at
+    // `end - 1` whose LF lies outside the range still ends a line.
+    else if (c === 13 && (i + 1 >= end || text.charCodeAt(i + 1) !== 10)) breaks++;
+  }
+  return breaks;
+}
+
+/** 1-based line of the character at `offset` in `text`. */
+export function lineAt(text: string, offset: number): number {
+  return 1 + countLineBreaks(text, 0, Math.min(offset, text.length));
+}
+
+/**
+ * Counts lines across a stream of text chunks, remembering a trailing `\r` so a
+ * `\r\n` pair split over two chunks still counts as one break.
+ */
+export class LineTracker {
+  /** Line breaks seen so far. */
+  private breaks = 0;
+  private endsWithCr = false;
+
+  /** 1-based line of `chunk[offset]`, for the chunk about to be (or not yet) fed. */
+  lineIn(chunk: string, offset: number): number {
+    let breaks = this.breaks + countLineBreaks(chunk, 0, offset);
+    // A CR closing the previous chunk was counted as a lone CR; if this chunk
+    // opens with its LF, the pair is one break, not two.
+    if (this.endsWithCr && offset > 0 && chunk.charCodeAt(0) === 10) breaks--;
+    return breaks + 1;
+  }
+
+  feed(chunk: string): void {
+    if (chunk.length === 0) return;
+    this.breaks = this.lineIn(chunk, chunk.length) - 1;
+    this.endsWithCr = chunk.charCodeAt(chunk.length - 1) === 13;
+  }
+
+  /** 1-based line of the next character to be fed. */
+  get line(): number {
+    return this.breaks + 1;
+  }
+}
