@@ -142,7 +142,7 @@ export async function runImport(db: Db, req: ImportRequest): Promise<ImportRepor
     report.warnings.push(...read.warnings);
     const orgCode = resolveOrganizationCode(req.organizationCode, read.documentOrganization?.code);
     report.organization = orgCode;
-    await runs.recordInput(runId, { organizationCode: orgCode, sha256: read.sha256, format: read.format });
+    await runs.recordInput(runId, { organizationCode: orgCode, sha256: read.sha256, format: read.format, columns: read.columns });
     req.onProgress?.({ phase: 'planning', rowsDone: 0, rowsTotal: read.rows.length });
 
     const outcome = await withOrganizationLock(
