@@ -79,7 +79,7 @@ export function buildContext(
     stored: new Map(),
     storedByCode: new Map(),
     storedByOpenId: new Map(),
-    storedByParentName: new Map(),
+    storedByParentName: new Map(), // replaced by a lazy getter below
     storedByName: new Map(),
     rowByStoredId: new Map(),
     fileById: new Map(),
@@ -90,9 +90,23 @@ export function buildContext(
     ctx.stored.set(d.id, d);
     if (d.code !== null) ctx.storedByCode.set(d.code, d);
     if (d.openDepartmentId !== null) ctx.storedByOpenId.set(d.openDepartmentId, d);
-    ctx.storedByParentName.set(parentNameKey(d.parentId, d.name), d);
-    if (!ctx.storedByName.has(d.name)) ctx.storedByName.set(d.name, d);
   }
+  // Name indexes are needed only for rows without keys and for changed names:
+  // built on first use, since building them costs as much as the rest of the setup.
+  let byParentName: Map<string, StoredDepartment> | undefined;
+  let byName: Map<string, StoredDepartment> | undefined;
+  Object.defineProperty(ctx, 'storedByParentName', {
+    get: () => (byParentName ??= new Map(stored.map((d) => [parentNameKey(d.parentId, d.name), d]))),
+  });
+  Object.defineProperty(ctx, 'storedByName', {
+    get: () => {
+      if (!byName) {
+        byName = new Map();
+        for (const d of stored) if (!byName.has(d.name)) byName.set(d.name, d);
+      }
+      return byName;
+    },
+  });
   return ctx;
 }
 

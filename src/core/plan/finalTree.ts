@@ -5,15 +5,23 @@
  * can create new conflicts, so the checks repeat until nothing changes.
  */
 import type { DepartmentFields, StoredDepartment } from '../model.js';
-import { addIssue, hasFailed, isLive, type PlanContext, type RowState, rowKey, storedLabel } from './context.js';
+import { addIssue, hasFailed, isLive, parentNameKey, type PlanContext, type RowState, rowKey, storedLabel } from './context.js';
 import { parentRowIdx } from './match.js';
 
+/**
+ * A department in the tree after the import: a stored one, a live row, or both.
+ * Parents are object references (not string keys): this runs on every
+ * department of every import and string building and hashing dominated it.
+ */
 export interface Entity {
-  key: string;
   stored?: StoredDepartment;
   /** The live row that shapes this department, if any. */
   row?: RowState;
-  parentKey: string | null;
+  /** null: top level; undefined: the parent is a new row that failed, so this cannot be placed. */
+  parent: Entity | null | undefined;
+  children: Entity[];
+  /** Cycle detection: 1 on the current walk, 2 done. */
+  mark: 0 | 1 | 2;
   after?: StoredDepartment;
 }
 
@@ -32,45 +40,64 @@ const NEW_DEFAULTS: Omit<DepartmentFields, 'name'> = {
   tenantId: null,
 };
 
-function rowEntityKey(ctx: PlanContext, idx: number): string {
-  const s = ctx.rows[ctx.rows[idx]!.mergedInto ?? idx]!;
-  return s.storedId !== undefined ? `s:${s.storedId}` : `r:${s.idx}`;
+function newEntity(stored: StoredDepartment | undefined, row: RowState | undefined): Entity {
+  return { stored, row, parent: null, children: [], mark: 0, after: undefined };
 }
 
-function buildEntities(ctx: PlanContext): Map<string, Entity> {
-  const entities = new Map<string, Entity>();
+function buildEntities(ctx: PlanContext): Entity[] {
+  const byStoredId = new Map<string, Entity>();
+  const all: Entity[] = [];
   for (const d of ctx.stored.values()) {
-    entities.set(`s:${d.id}`, { key: `s:${d.id}`, stored: d, parentKey: d.parentId === null ? null : `s:${d.parentId}` });
+    const e = newEntity(d, undefined);
+    byStoredId.set(d.id, e);
+    all.push(e);
   }
+  const byRow: (Entity | undefined)[] = new Array<Entity | undefined>(ctx.rows.length);
   for (const s of ctx.rows) {
     if (!isLive(s) || s.parent === undefined) continue;
-    const p = s.parent;
-    const parentKey = p.kind === 'root' ? null : p.kind === 'stored' ? `s:${p.id}` : rowEntityKey(ctx, p.idx);
-    const key = rowEntityKey(ctx, s.idx);
-    const existing = entities.get(key);
-    entities.set(key, { key, stored: existing?.stored, row: s, parentKey });
+    let e = s.storedId === undefined ? undefined : byStoredId.get(s.storedId);
+    if (e) e.row = s;
+    else {
+      e = newEntity(undefined, s);
+      all.push(e);
+    }
+    byRow[s.idx] = e;
   }
-  return entities;
+  for (const e of all) {
+    if (e.row) {
+      const p = e.row.parent!;
+      if (p.kind === 'root') e.parent = null;
+      else if (p.kind === 'stored') e.parent = byStoredId.get(p.id);
+      else {
+        const target = ctx.rows[ctx.rows[p.idx]!.mergedInto ?? p.idx]!;
+        e.parent = target.storedId !== undefined ? byStoredId.get(target.storedId) : byRow[target.idx];
+      }
+    } else {
+      const pid = e.stored!.parentId;
+      e.parent = pid === null ? null : byStoredId.get(pid);
+    }
+  }
+  return all;
 }
 
 function label(e: Entity): string {
   if (e.row) return rowKey(e.row);
-  return e.stored ? storedLabel(e.stored) : e.key;
+  return e.stored ? storedLabel(e.stored) : '?';
 }
 
 /** Marks live rows on cycles; returns whether any was found. */
-function detectCycles(entities: Map<string, Entity>): boolean {
-  const state = new Map<string, 1 | 2>(); // 1: on the current walk, 2: known acyclic or already reported
+function detectCycles(entities: readonly Entity[]): boolean {
   let found = false;
-  for (const start of entities.values()) {
-    const walk: Entity[] = [];
-    let e: Entity | undefined = start;
-    while (e && !state.has(e.key)) {
-      state.set(e.key, 1);
+  const walk: Entity[] = [];
+  for (const start of entities) {
+    walk.length = 0;
+    let e: Entity | null | undefined = start;
+    while (e && e.mark === 0) {
+      e.mark = 1;
       walk.push(e);
-      e = e.parentKey === null ? undefined : entities.get(e.parentKey);
+      e = e.parent;
     }
-    if (e && state.get(e.key) === 1) {
+    if (e && e.mark === 1) {
       const cycle = walk.slice(walk.indexOf(e));
       // Name the cycle the way the child-to-parent links run, e.g. `A -> B -> C -> A`.
       const names = cycle.map(label);
@@ -83,44 +110,50 @@ function detectCycles(entities: Map<string, Entity>): boolean {
         }
       }
     }
-    for (const w of walk) state.set(w.key, 2);
+    for (const w of walk) w.mark = 2;
   }
   return found;
 }
 
-function childrenOf(entities: Map<string, Entity>): { roots: Entity[]; children: Map<string, Entity[]> } {
-  const roots: Entity[] = [];
-  const children = new Map<string, Entity[]>();
-  for (const e of entities.values()) {
-    if (e.parentKey === null) {
-      roots.push(e);
-      continue;
-    }
-    // A parent key that is no entity is a new row that failed: see walkTree.
-    const list = children.get(e.parentKey);
-    if (list) list.push(e);
-    else children.set(e.parentKey, [e]);
-  }
-  return { roots, children };
+/** A field's value after the import: the row's if it gives one, else the stored (or default) one. */
+function fieldAfter<K extends keyof DepartmentFields>(
+  key: K,
+  given: Partial<DepartmentFields> | undefined,
+  base: StoredDepartment | undefined,
+): DepartmentFields[K] {
+  const v = given?.[key];
+  if (v !== undefined) return v as DepartmentFields[K];
+  return base ? base[key] : (NEW_DEFAULTS as DepartmentFields)[key];
 }
 
+// Built field by field (no object spreads): this runs once per department and
+// dominates planning time for large files.
 function computeAfter(ctx: PlanContext, e: Entity, parent: StoredDepartment | undefined): StoredDepartment {
   const base = e.stored;
   const s = e.row;
+  const given = s?.row.fields;
   const id = base?.id ?? (s!.finalId ??= ctx.newId());
   if (s) s.finalId = id;
-  const fields: DepartmentFields = base
-    ? { ...pickFields(base), ...s?.row.fields }
-    : { ...NEW_DEFAULTS, ...s!.row.fields, name: s!.row.fields.name! };
-  // A department listed in the file is active unless the row says otherwise.
-  if (s) fields.isActive = s.row.fields.isActive ?? true;
   return {
-    ...fields,
     id,
     organizationId: ctx.org.id,
+    name: given?.name ?? base!.name,
+    description: fieldAfter('description', given, base),
+    code: fieldAfter('code', given, base),
+    openDepartmentId: fieldAfter('openDepartmentId', given, base),
     parentId: parent ? parent.id : null,
-    path: `${parent ? parent.path : ''}/${id}`,
+    path: parent ? `${parent.path}/${id}` : `/${id}`,
     depth: parent ? parent.depth + 1 : 0,
+    location: fieldAfter('location', given, base),
+    i18n: fieldAfter('i18n', given, base),
+    customData: fieldAfter('customData', given, base),
+    leaderUserIds: fieldAfter('leaderUserIds', given, base),
+    postIds: fieldAfter('postIds', given, base),
+    isVirtual: fieldAfter('isVirtual', given, base),
+    // A department listed in the file is active unless the row says otherwise.
+    isActive: s ? (given!.isActive ?? true) : base!.isActive,
+    color: fieldAfter('color', given, base),
+    tenantId: fieldAfter('tenantId', given, base),
     memberCount: base?.memberCount ?? 0,
   };
 }
@@ -144,46 +177,46 @@ export function pickFields(d: StoredDepartment): DepartmentFields {
 }
 
 /** Walks parents-first; marks rows under failed rows as skipped and fills `after`. Returns the order. */
-function walkTree(ctx: PlanContext, entities: Map<string, Entity>): { order: Entity[]; changed: boolean } {
-  const { roots, children } = childrenOf(entities);
-  const order: Entity[] = [];
+function walkTree(ctx: PlanContext, entities: readonly Entity[]): { order: Entity[]; changed: boolean } {
+  const queue: Entity[] = [];
   let changed = false;
-  const queue: { e: Entity; parent: StoredDepartment | undefined }[] = roots.map((e) => ({ e, parent: undefined }));
-  // Children of rows that failed (new rows are not entities at all): they cannot be placed.
-  for (const [parentKey, list] of children) {
-    if (entities.has(parentKey)) continue;
-    for (const e of list) changed = skip(ctx, e, children) || changed;
+  for (const e of entities) {
+    if (e.parent === null) queue.push(e);
+    else if (e.parent) e.parent.children.push(e);
   }
+  // A parent that is no entity is a new row that failed: its subtree cannot be placed.
+  // (After the children lists are complete, so the skip reaches the whole subtree.)
+  for (const e of entities) if (e.parent === undefined) changed = skip(ctx, e) || changed;
+  const order: Entity[] = [];
   for (let i = 0; i < queue.length; i++) {
-    const { e, parent } = queue[i]!;
+    const e = queue[i]!;
     if (e.row && !isLive(e.row)) continue;
     if (e.row) {
       const p = parentRowIdx(ctx, e.row);
       if (p !== undefined && (hasFailed(ctx.rows[p]!) || ctx.rows[p]!.skipped)) {
-        changed = skip(ctx, e, children) || changed;
+        changed = skip(ctx, e) || changed;
         continue;
       }
     }
-    e.after = computeAfter(ctx, e, parent);
+    e.after = computeAfter(ctx, e, e.parent?.after);
     order.push(e);
-    for (const c of children.get(e.key) ?? []) queue.push({ e: c, parent: e.after });
+    for (const c of e.children) queue.push(c);
   }
   return { order, changed };
 }
 
-function skip(ctx: PlanContext, e: Entity, children: Map<string, Entity[]>): boolean {
+function skip(ctx: PlanContext, e: Entity): boolean {
   if (!e.row || !isLive(e.row)) return false;
   const p = parentRowIdx(ctx, e.row);
   const parentRow = p === undefined ? undefined : ctx.rows[p];
   const why = parentRow ? `row ${parentRow.row.row} (${rowKey(parentRow)}) failed` : 'its parent failed';
   e.row.skipped = true;
-  e.row.issues.length = 0;
   e.row.issues.push({ row: e.row.row.row, code: 'PARENT_FAILED', field: 'parent', message: `skipped because ${why}`, key: rowKey(e.row) });
-  for (const c of children.get(e.key) ?? []) skip(ctx, c, children);
+  for (const c of e.children) skip(ctx, c);
   return true;
 }
 
-function checkDepth(ctx: PlanContext, order: Entity[], entities: Map<string, Entity>): boolean {
+function checkDepth(ctx: PlanContext, order: Entity[]): boolean {
   const max = ctx.options.maxDepth;
   if (max === undefined) return false;
   let changed = false;
@@ -191,8 +224,8 @@ function checkDepth(ctx: PlanContext, order: Entity[], entities: Map<string, Ent
     if (e.after!.depth + 1 <= max) continue;
     if (e.stored && e.after!.depth === e.stored.depth) continue; // already that deep: not this import's doing
     // Blame the row itself, or the nearest row above that moved this subtree down.
-    let cur: Entity | undefined = e;
-    while (cur && !(cur.row && isLive(cur.row))) cur = cur.parentKey === null ? undefined : entities.get(cur.parentKey);
+    let cur: Entity | null | undefined = e;
+    while (cur && !(cur.row && isLive(cur.row))) cur = cur.parent;
     if (!cur?.row) continue;
     const what = cur === e ? 'the department' : `its subtree (down to "${label(e)}")`;
     addIssue(cur.row, 'DEPTH_EXCEEDED', 'parent', `${what} would be at level ${e.after!.depth + 1}; --max-depth allows ${max}`);
@@ -201,35 +234,67 @@ function checkDepth(ctx: PlanContext, order: Entity[], entities: Map<string, Ent
   return changed;
 }
 
+type UniqueKind = 'code' | 'openDepartmentId' | 'name';
+
+/**
+ * Uniqueness of code, openDepartmentId and name (per name scope). Stored keys were
+ * unique already (the database enforces it), so only keys a row introduces or
+ * changes are checked: against each other (file order wins) and against the
+ * stored department holding that key, unless that one gives the key up. An
+ * unchanged re-import checks nothing.
+ */
 function checkUnique(ctx: PlanContext, order: Entity[]): boolean {
   const orgScope = ctx.org.nameScope === 'organization';
-  const taken = { code: new Map<string, Entity>(), openDepartmentId: new Map<string, Entity>(), name: new Map<string, Entity>() };
-  let changed = false;
-  // Departments the file does not change hold their keys first; rows then claim theirs in file order.
-  const fixed = order.filter((e) => !e.row);
-  const rows = order.filter((e) => e.row).sort((a, b) => a.row!.idx - b.row!.idx);
-  for (const e of [...fixed, ...rows]) {
+  const nameKey = (d: StoredDepartment): string => (orgScope ? d.name : parentNameKey(d.parentId, d.name));
+  const finalById = new Map<string, StoredDepartment>();
+  const changedRows: Entity[] = [];
+  for (const e of order) {
+    if (!e.row) continue;
     const a = e.after!;
-    const keys: [keyof typeof taken, string | null][] = [
-      ['code', a.code],
-      ['openDepartmentId', a.openDepartmentId],
-      ['name', `${orgScope ? '' : (a.parentId ?? '#root')}\u0000${a.name}`],
+    const b = e.stored;
+    if (!b || b.code !== a.code || b.openDepartmentId !== a.openDepartmentId || nameKey(b) !== nameKey(a)) changedRows.push(e);
+    if (b) finalById.set(b.id, a);
+  }
+  if (changedRows.length === 0) return false;
+  changedRows.sort((x, y) => x.row!.idx - y.row!.idx);
+
+  const storedHolder: Record<UniqueKind, (v: string) => StoredDepartment | undefined> = {
+    code: (v) => ctx.storedByCode.get(v),
+    openDepartmentId: (v) => ctx.storedByOpenId.get(v),
+    name: (v) => (orgScope ? ctx.storedByName.get(v) : ctx.storedByParentName.get(v)),
+  };
+  const claimed: Record<UniqueKind, Map<string, Entity>> = { code: new Map(), openDepartmentId: new Map(), name: new Map() };
+  let changed = false;
+  for (const e of changedRows) {
+    const a = e.after!;
+    const b = e.stored;
+    const keys: [UniqueKind, string | null, string | null | undefined][] = [
+      ['code', a.code, b?.code],
+      ['openDepartmentId', a.openDepartmentId, b?.openDepartmentId],
+      ['name', nameKey(a), b && nameKey(b)],
     ];
-    for (const [kind, value] of keys) {
-      if (value === null) continue;
-      const holder = taken[kind].get(value);
-      if (!holder) {
-        taken[kind].set(value, e);
+    for (const [kind, value, before] of keys) {
+      if (value === null || value === before) continue;
+      let by: string | undefined;
+      const rowHolder = claimed[kind].get(value);
+      if (rowHolder) by = `row ${rowHolder.row!.row.row}`;
+      else {
+        const s = storedHolder[kind](value);
+        const sFinal = s && s.id !== b?.id ? (finalById.get(s.id) ?? s) : undefined;
+        // The stored holder keeps the key unless a row of this file changes it.
+        const keeps = sFinal !== undefined && (kind === 'name' ? nameKey(sFinal) : sFinal[kind]) === value;
+        if (keeps) by = `the stored department "${storedLabel(s!)}"`;
+      }
+      if (by === undefined) {
+        claimed[kind].set(value, e);
         continue;
       }
-      if (!e.row) continue; // two stored departments never collide (the database enforces it)
-      const by = holder.row ? `row ${holder.row.row.row}` : `the stored department "${label(holder)}"`;
-      if (kind === 'code') addIssue(e.row, 'DUPLICATE_CODE', 'code', `code "${value}" is already used by ${by}`);
+      if (kind === 'code') addIssue(e.row!, 'DUPLICATE_CODE', 'code', `code "${value}" is already used by ${by}`);
       else if (kind === 'openDepartmentId') {
-        addIssue(e.row, 'DUPLICATE_OPEN_DEPARTMENT_ID', 'openDepartmentId', `openDepartmentId "${value}" is already used by ${by}`);
+        addIssue(e.row!, 'DUPLICATE_OPEN_DEPARTMENT_ID', 'openDepartmentId', `openDepartmentId "${value}" is already used by ${by}`);
       } else {
         const where = orgScope ? 'in the organization' : 'under the same parent';
-        addIssue(e.row, 'DEPARTMENT_NAME_CONFLICT', 'name', `a department named "${a.name}" already exists ${where} (${by})`);
+        addIssue(e.row!, 'DEPARTMENT_NAME_CONFLICT', 'name', `a department named "${a.name}" already exists ${where} (${by})`);
       }
       changed = true;
     }
@@ -244,7 +309,7 @@ export function finaliseTree(ctx: PlanContext): Entity[] {
     if (detectCycles(entities)) continue;
     const { order, changed } = walkTree(ctx, entities);
     if (changed) continue;
-    if (checkDepth(ctx, order, entities)) continue;
+    if (checkDepth(ctx, order)) continue;
     if (checkUnique(ctx, order)) continue;
     return order;
   }

@@ -37,7 +37,7 @@ export function planImport(input: PlanInput): ImportPlan {
     }
   }
   const order = finaliseTree(ctx);
-  const deactivated = input.options.mode === 'sync' ? markDeactivations(ctx, order) : new Set<string>();
+  const deactivated = input.options.mode === 'sync' ? markDeactivations(ctx, order) : new Set<Entity>();
   return buildPlan(ctx, order, deactivated);
 }
 
@@ -46,7 +46,7 @@ export function planImport(input: PlanInput): ImportPlan {
  * those a failed row may stand for (never lose data because of a typo) and the
  * ancestors of departments the file keeps.
  */
-function markDeactivations(ctx: PlanContext, order: Entity[]): Set<string> {
+function markDeactivations(ctx: PlanContext, order: Entity[]): Set<Entity> {
   const keep = new Set<string>(ctx.rowByStoredId.keys());
   for (const s of ctx.rows) {
     if (s.storedId !== undefined || !(hasFailed(s) || s.skipped)) continue;
@@ -60,26 +60,23 @@ function markDeactivations(ctx: PlanContext, order: Entity[]): Set<string> {
       if (d) keep.add(d.id);
     }
   }
-  const byKey = new Map(order.map((e) => [e.key, e]));
   for (const e of order) {
     if (!e.row) continue;
-    for (let p = e.parentKey; p !== null; ) {
-      const parent = byKey.get(p);
-      if (!parent?.stored || keep.has(parent.stored.id)) break;
-      keep.add(parent.stored.id);
-      p = parent.parentKey;
+    for (let p = e.parent; p; p = p.parent) {
+      if (!p.stored || keep.has(p.stored.id)) break;
+      keep.add(p.stored.id);
     }
   }
-  const deactivated = new Set<string>();
+  const deactivated = new Set<Entity>();
   for (const e of order) {
     if (e.row || !e.stored || !e.after!.isActive || keep.has(e.stored.id)) continue;
     e.after = { ...e.after!, isActive: false };
-    deactivated.add(e.key);
+    deactivated.add(e);
   }
   return deactivated;
 }
 
-function buildPlan(ctx: PlanContext, order: Entity[], deactivatedKeys: Set<string>): ImportPlan {
+function buildPlan(ctx: PlanContext, order: Entity[], deactivated: Set<Entity>): ImportPlan {
   const creates: StoredDepartment[] = [];
   const updates: DepartmentUpdate[] = [];
   const deactivations: DepartmentUpdate[] = [];
@@ -98,7 +95,7 @@ function buildPlan(ctx: PlanContext, order: Entity[], deactivatedKeys: Set<strin
     }
     if (changed.length === 0) continue;
     const update = { before: e.stored, after, changed };
-    if (deactivatedKeys.has(e.key)) deactivations.push(update);
+    if (deactivated.has(e)) deactivations.push(update);
     else updates.push(update);
   }
 

@@ -3,7 +3,7 @@
  * organization check, merging identical rows, matching rows to stored
  * departments by key, and resolving parent references.
  */
-import type { ParentRefType, StoredDepartment } from '../model.js';
+import type { ParentRefType, ParentRefValue, StoredDepartment } from '../model.js';
 import {
   addIssue,
   hasFailed,
@@ -32,10 +32,27 @@ function signature(s: RowState): string {
   return JSON.stringify([id ?? null, organization ?? null, parent, sortedFields]);
 }
 
-/** Two identical rows for one department (employee exports repeat them) are merged, not an error. */
+/**
+ * Two identical rows for one department (employee exports repeat them) are merged,
+ * not an error. Only rows sharing a key can be identical, so signatures (the
+ * expensive part) are computed for those alone.
+ */
 export function mergeIdenticalRows(ctx: PlanContext): void {
-  const seen = new Map<string, number>();
+  const byKey = new Map<string, number>();
+  const shared: RowState[] = [];
   for (const s of ctx.rows) {
+    const key = s.row.fields.code ?? s.row.fields.openDepartmentId ?? s.row.id ?? s.row.fields.name ?? '';
+    const first = byKey.get(key);
+    if (first === undefined) byKey.set(key, s.idx);
+    else {
+      if (first >= 0) shared.push(ctx.rows[first]!);
+      byKey.set(key, -1);
+      shared.push(s);
+    }
+  }
+  shared.sort((a, b) => a.idx - b.idx);
+  const seen = new Map<string, number>();
+  for (const s of shared) {
     const sig = signature(s);
     const first = seen.get(sig);
     if (first === undefined) seen.set(sig, s.idx);
@@ -106,31 +123,37 @@ export function claimStored(ctx: PlanContext, s: RowState, d: StoredDepartment, 
   s.matchedBy = key;
 }
 
-type Candidate = { target: ParentTarget; via: string };
+type Candidate = { target: ParentTarget; type: Exclude<ParentRefType, 'auto'> };
 
 function lookup(ctx: PlanContext, type: Exclude<ParentRefType, 'auto'>, value: string): Candidate | undefined {
   const fileIndex = type === 'id' ? ctx.fileById : type === 'code' ? ctx.fileByCode : ctx.fileByOpenId;
   const fromFile = fileIndex.get(value);
   // The file is the new truth: a row carrying the key wins over a stored department with the same key.
-  if (fromFile !== undefined) return { target: { kind: 'row', idx: fromFile }, via: `${type} of row ${ctx.rows[fromFile]!.row.row}` };
+  if (fromFile !== undefined) return { target: { kind: 'row', idx: fromFile }, type };
   const stored = type === 'id' ? ctx.stored.get(value) : type === 'code' ? ctx.storedByCode.get(value) : ctx.storedByOpenId.get(value);
-  if (stored) return { target: { kind: 'stored', id: stored.id }, via: `${type} of the stored department "${stored.name}"` };
+  if (stored) return { target: { kind: 'stored', id: stored.id }, type };
   return undefined;
 }
 
-/** The entity a target denotes: a stored department matched by a row is that row. */
+/** How a candidate was found, for the PARENT_AMBIGUOUS message (built only when needed). */
+function describe(ctx: PlanContext, c: Candidate): string {
+  return c.target.kind === 'row'
+    ? `${c.type} of row ${ctx.rows[c.target.idx]!.row.row}`
+    : `${c.type} of the stored department "${ctx.stored.get(c.target.kind === 'stored' ? c.target.id : '')?.name ?? '?'}"`;
+}
+
+/** The department a target denotes: a stored department matched by a row is that row. */
+function canonical(ctx: PlanContext, t: ParentTarget): string | number | null {
+  if (t.kind === 'root') return null;
+  if (t.kind === 'row') {
+    const st = ctx.rows[ctx.rows[t.idx]!.mergedInto ?? t.idx]!;
+    return st.storedId ?? st.idx; // a stored id (string) or a new row (number): never equal to each other
+  }
+  return t.id;
+}
+
 export function sameEntity(ctx: PlanContext, a: ParentTarget, b: ParentTarget): boolean {
-  const norm = (t: ParentTarget): string => {
-    if (t.kind === 'root') return 'root';
-    if (t.kind === 'row') {
-      const st = ctx.rows[t.idx]!;
-      return st.storedId !== undefined ? `s:${st.storedId}` : `r:${t.idx}`;
-    }
-    const byRow = ctx.rowByStoredId.get(t.id);
-    const st = byRow === undefined ? undefined : ctx.rows[byRow];
-    return st?.storedId !== undefined ? `s:${st.storedId}` : `s:${t.id}`;
-  };
-  return norm(a) === norm(b);
+  return canonical(ctx, a) === canonical(ctx, b);
 }
 
 export function resolveParents(ctx: PlanContext): void {
@@ -146,6 +169,10 @@ export function resolveParents(ctx: PlanContext): void {
       s.parent = stored?.parentId ? { kind: 'stored', id: stored.parentId } : { kind: 'root' };
       continue;
     }
+    if (ref.kind === 'link') {
+      if (ref.declared === undefined || declaredParentAgrees(ctx, s, ref.idx, ref.declared)) s.parent = { kind: 'row', idx: ref.idx };
+      continue;
+    }
     const types: Exclude<ParentRefType, 'auto'>[] = ref.type === 'auto' ? ['id', 'openDepartmentId', 'code'] : [ref.type];
     const found: Candidate[] = [];
     for (const type of types) {
@@ -158,7 +185,7 @@ export function resolveParents(ctx: PlanContext): void {
       continue;
     }
     if (found.length > 1) {
-      addIssue(s, 'PARENT_AMBIGUOUS', 'parent', `"${ref.value}" matches different departments: ${found.map((f) => f.via).join('; ')} (set --parent-ref)`);
+      addIssue(s, 'PARENT_AMBIGUOUS', 'parent', `"${ref.value}" matches different departments: ${found.map((f) => describe(ctx, f)).join('; ')} (set --parent-ref)`);
       continue;
     }
     const target = found[0]!.target;
@@ -168,6 +195,32 @@ export function resolveParents(ctx: PlanContext): void {
     }
     s.parent = target;
   }
+}
+
+/**
+ * A nested department (or a path's department) whose row also names a parent:
+ * the reference must denote the department it sits under, else the row fails
+ * with NESTED_PARENT_CONFLICT.
+ */
+function declaredParentAgrees(
+  ctx: PlanContext,
+  s: RowState,
+  parentIdx: number,
+  declared: { kind: 'root' } | ParentRefValue,
+): boolean {
+  const target: ParentTarget = { kind: 'row', idx: parentIdx };
+  const where = `it is nested under row ${ctx.rows[parentIdx]!.row.row}`;
+  if (declared.kind === 'root') {
+    addIssue(s, 'NESTED_PARENT_CONFLICT', 'parent', `the row says it is a top-level department, but ${where}`);
+    return false;
+  }
+  const types: Exclude<ParentRefType, 'auto'>[] = declared.type === 'auto' ? ['id', 'openDepartmentId', 'code'] : [declared.type];
+  for (const type of types) {
+    const c = lookup(ctx, type, declared.value);
+    if (c && sameEntity(ctx, c.target, target)) return true;
+  }
+  addIssue(s, 'NESTED_PARENT_CONFLICT', 'parent', `the row names "${declared.value}" as its parent, but ${where}; remove the parent reference or move the department`);
+  return false;
 }
 
 /** Rows whose parent row failed are skipped; the skip follows the file's own parent links. */
