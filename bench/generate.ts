@@ -1,0 +1,97 @@
+/**
+ * Seeded, reproducible benchmark inputs: a random tree of realistic shape
+ * (depth up to 10, 2-12 children per department), rows shuffled so that about
+ * half of the children are listed before their parents.
+ */
+export interface Tree {
+  parents: Int32Array; // -1 for a top-level department
+  depths: Int32Array;
+  order: Int32Array; // row order in the file
+}
+
+/** mulberry32: small, fast, good enough for shaping test data. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomTree(size: number, seed = 42): Tree {
+  const rand = rng(seed);
+  const parents = new Int32Array(size).fill(-1);
+  const depths = new Int32Array(size);
+  // Breadth-first growth: each department gets 2-12 children until the size is reached.
+  const roots = Math.max(1, Math.round(size / 5000));
+  let next = roots;
+  for (let i = 0; next < size; i++) {
+    if (i >= next) break;
+    if (depths[i]! >= 9) continue;
+    const kids = 2 + Math.floor(rand() * 11);
+    for (let k = 0; k < kids && next < size; k++, next++) {
+      parents[next] = i;
+      depths[next] = depths[i]! + 1;
+    }
+  }
+  const order = new Int32Array(size);
+  for (let i = 0; i < size; i++) order[i] = i;
+  for (let i = size - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return { parents, depths, order };
+}
+
+export interface CsvVariant {
+  /** Rows (department indexes) to leave out: a sync where they disappeared. */
+  omit?: Set<number>;
+  /** Departments whose description changes. */
+  changed?: Set<number>;
+  /** Department -> new parent. */
+  moved?: Map<number, number>;
+}
+
+export function treeCsv(tree: Tree, variant: CsvVariant = {}): string {
+  const lines: string[] = ['name,code,parentCode,description'];
+  for (const i of tree.order) {
+    if (variant.omit?.has(i)) continue;
+    const p = variant.moved?.get(i) ?? tree.parents[i]!;
+    const desc = variant.changed?.has(i) ? `Changed description of department ${i}` : `Description of department ${i}`;
+    lines.push(`Department ${i},D${i},${p < 0 ? '' : `D${p}`},${desc}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A department that is not in `i`'s subtree, so moving `i` under it makes no cycle. */
+export function safeNewParent(tree: Tree, i: number, rand: () => number): number {
+  for (;;) {
+    const candidate = Math.floor(rand() * tree.parents.length);
+    if (candidate === i || tree.depths[candidate]! >= 8) continue;
+    let p = candidate;
+    while (p >= 0 && p !== i) p = tree.parents[p]!;
+    if (p !== i) return candidate;
+  }
+}
+
+/** Picks `fraction` of the departments (leaves preferred for omission, so a sync removes whole leaves). */
+export function pick(size: number, fraction: number, seed: number): number[] {
+  const rand = rng(seed);
+  const chosen = new Set<number>();
+  const want = Math.max(1, Math.round(size * fraction));
+  while (chosen.size < want) chosen.add(Math.floor(rand() * size));
+  return [...chosen];
+}
+
+export function leaves(tree: Tree): number[] {
+  const hasChild = new Uint8Array(tree.parents.length);
+  for (const p of tree.parents) if (p >= 0) hasChild[p] = 1;
+  const out: number[] = [];
+  for (let i = 0; i < hasChild.length; i++) if (!hasChild[i]) out.push(i);
+  return out;
+}
