@@ -3,6 +3,11 @@
  * reads process.env: entry points call loadConfig() and pass the result down.
  */
 import { z } from 'zod';
+import { HttpEnv, httpConfigOf, type HttpConfig } from './httpConfig.js';
+import { QueueEnv, queueConfigOf, type QueueConfig, type SourcesConfig, type WorkerConfig } from './queueConfig.js';
+
+export type { QueueConfig, SourcesConfig, WorkerConfig } from './queueConfig.js';
+export type { HttpConfig } from './httpConfig.js';
 
 const EnvSchema = z.object({
   DATABASE_URL: z
@@ -17,6 +22,8 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().trim().min(1).default('redis://127.0.0.1:6379'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ORGSYNC_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(600),
+  ...QueueEnv,
+  ...HttpEnv,
 });
 
 export interface DatabaseConfig {
@@ -31,6 +38,14 @@ export interface Config {
   database: DatabaseConfig;
   redisUrl: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** BullMQ: where jobs live and how they are retried and retained. */
+  queue: QueueConfig;
+  /** `orgsync worker`. */
+  worker: WorkerConfig;
+  /** Where scheduled syncs fetch their input. */
+  sources: SourcesConfig;
+  /** `orgsync serve`. */
+  http: HttpConfig;
 }
 
 export class ConfigError extends Error {
@@ -48,6 +63,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: { url: e.DATABASE_URL, sqlitePath: e.ORGSYNC_SQLITE_PATH, lockTimeoutSeconds: e.ORGSYNC_LOCK_TIMEOUT_SECONDS },
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
+    ...queueConfigOf(e),
+    ...httpConfigOf(e),
   };
 }
 

@@ -10,3 +10,4 @@ const ulid = monotonicFactory();
 export const newDepartmentId = (): string => `${DEPARTMENT_ID_PREFIX}${ulid()}`;
 export const newOrganizationId = (): string => `${ORGANIZATION_ID_PREFIX}${ulid()}`;
 export const newRunId = (): string => `run_${ulid()}`;
+export const newTokenId = (): string => `tok_${ulid()}`;

@@ -8,13 +8,18 @@ import { FileError, isFileError, type RowIssue } from '../core/errors.js';
 import type { ImportOptions } from '../core/importOptions.js';
 import type { ImportCounts, ImportPlan, InputFormat, Organization, RowResult } from '../core/model.js';
 import { emptyCounts } from '../core/model.js';
-import { type NormalisedRow, normaliseRecord } from '../core/normalize/normalizeRow.js';
-import { mapColumns } from '../core/normalize/vocabulary.js';
+import type { NormalisedRow } from '../core/normalize/normalizeRow.js';
+import { planMembers } from '../core/members/plan.js';
 import { deactivationLimit, planImport } from '../core/plan/index.js';
 import { readInput } from '../core/read/index.js';
+import { isDefaultChildrenKey } from '../core/read/document.js';
+import { type RejectedRow, shapeRecords, shapeSpec } from '../core/shape/index.js';
+import { addShapeResults } from '../core/shape/results.js';
 import type { Db } from '../adapters/db/index.js';
-import { departmentsRepo, importRunsRepo, organizationsRepo, withOrganizationLock } from '../adapters/db/index.js';
+import { departmentsRepo, importRunsRepo, membersRepo, organizationsRepo, runQueueRepo, withOrganizationLock } from '../adapters/db/index.js';
 import { newDepartmentId, newOrganizationId, newRunId } from '../ids.js';
+import { approvedPlan, departmentsFingerprint, heldAgain, heldOverThreshold, holdPlan, releaseHeldPlan } from './heldPlan.js';
+import { loadStoredReport } from './runReport.js';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'completed_with_errors' | 'failed' | 'needs_approval';
 
@@ -30,6 +35,18 @@ export interface ImportProgress {
   rowsTotal?: number;
 }
 
+/**
+ * What a sync that would deactivate more than --max-deactivate allows does:
+ * - 'fail': nothing is written, the run fails (the in-process CLI);
+ * - 'hold': nothing is written, the plan is stored and the run waits as
+ *   needs_approval (queued runs: nobody is there to say yes);
+ * - 'approve': the run is a needs_approval one being approved: its held plan
+ *   is applied if the departments are unchanged since it was made, otherwise
+ *   the run is planned again and held again.
+ * Dry runs always 'fail': there is nothing to approve.
+ */
+export type ThresholdPolicy = 'fail' | 'hold' | 'approve';
+
 export interface ImportRequest {
   organizationCode?: string;
   source: ImportSource;
@@ -38,6 +55,9 @@ export interface ImportRequest {
   runId?: string;
   onProgress?: (p: ImportProgress) => void;
   lockTimeoutSeconds?: number;
+  overThreshold?: ThresholdPolicy;
+  /** Mark the run failed (INTERNAL_ERROR) when the import throws something other than a FileError. */
+  failRunOnError?: boolean;
 }
 
 export interface ImportReport {
@@ -61,7 +81,16 @@ export interface ImportReport {
 }
 
 interface ReadResult {
+  /** The planner's rows: one per department (see core/shape). */
   rows: NormalisedRow[];
+  /** Rows the shape stage failed on its own, and the counts it keeps. */
+  rejected: RejectedRow[];
+  inputRows: number;
+  mergedRows: number;
+  /** With a member column: member ids per planner row. */
+  members?: Map<number, string[]>;
+  /** The organization a mapping file names. */
+  mappingOrganization?: string;
   columns: string[];
   format: InputFormat;
   sha256: string;
@@ -71,34 +100,40 @@ interface ReadResult {
 
 async function readAndNormalise(req: ImportRequest): Promise<ReadResult> {
   const hash = createHash('sha256');
+  // "Empty" means no content at all (only whitespace or a byte order mark): an
+  // explicit empty list (`[]`, a header-only CSV) is a valid import of nothing.
+  let hasContent = false;
   async function* hashed(): AsyncIterable<Uint8Array> {
     for await (const chunk of req.source.bytes) {
       hash.update(chunk);
+      if (!hasContent) hasContent = chunk.some((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0xef && b !== 0xbb && b !== 0xbf && b !== 0xff && b !== 0xfe && b !== 0);
       yield chunk;
     }
   }
-  const input = await readInput(hashed(), { format: req.options.format, fileName: req.source.name, maxRows: req.options.maxRows });
-  const mapping = mapColumns(input.columns);
-  const warnings: string[] = [];
-  if (mapping.unknown.length > 0) {
-    warnings.push(`ignored columns that match no department field: ${mapping.unknown.join(', ')}`);
-  }
-  if (input.format === 'csv' && input.columns.length > 0 && !mapping.columnsByField.has('name')) {
-    warnings.push('the file has no name column');
-  }
-  const rows: NormalisedRow[] = [];
-  for await (const record of input.records) {
-    rows.push(normaliseRecord(record, mapping, { parentRef: req.options.parentRef }));
-    if (rows.length % 5000 === 0) req.onProgress?.({ phase: 'reading', rowsDone: rows.length });
-  }
-  if (input.columns.length === 0 && rows.length === 0) throw new FileError('EMPTY_FILE', 'the file is empty');
+  const opts = req.options;
+  const spec = shapeSpec(opts);
+  const childrenKey = spec.childrenKey;
+  const input = await readInput(hashed(), {
+    format: opts.format ?? opts.mapping?.format,
+    fileName: req.source.name,
+    maxRows: opts.maxRows,
+    encoding: opts.encoding ?? opts.mapping?.encoding,
+    isChildrenKey: childrenKey === undefined ? isDefaultChildrenKey : (key) => key === childrenKey,
+  });
+  const shaped = await shapeRecords(input, spec, (rowsDone) => req.onProgress?.({ phase: 'reading', rowsDone }));
+  if (!hasContent) throw new FileError('EMPTY_FILE', 'the file is empty');
   return {
-    rows,
-    columns: input.columns,
+    rows: shaped.rows,
+    rejected: shaped.rejected,
+    inputRows: shaped.inputRows,
+    mergedRows: shaped.mergedRows,
+    ...(shaped.members ? { members: shaped.members } : {}),
+    ...(opts.mapping?.organization ? { mappingOrganization: opts.mapping.organization } : {}),
+    columns: shaped.columns,
     format: input.format,
     sha256: hash.digest('hex'),
     documentOrganization: input.organization,
-    warnings,
+    warnings: shaped.warnings,
   };
 }
 
@@ -120,7 +155,13 @@ export async function runImport(db: Db, req: ImportRequest): Promise<ImportRepor
       dryRun: opts.dryRun,
       status: 'running',
     }));
-  await runs.startRun(runId);
+  const policy: ThresholdPolicy = opts.dryRun ? 'fail' : (req.overThreshold ?? 'fail');
+  const approving = policy === 'approve';
+  // An approval keeps the run needs_approval until its transaction commits, so
+  // a crash half-way leaves it approvable. Otherwise the guarded start refuses
+  // a run another attempt already finished (a re-delivered job).
+  if (!approving && !(await runs.startRun(runId))) return loadStoredReport(db, runId);
+  const from = approving ? (['needs_approval'] as const) : undefined;
   const report: ImportReport = {
     runId,
     organization: req.organizationCode ?? '',
@@ -140,15 +181,19 @@ export async function runImport(db: Db, req: ImportRequest): Promise<ImportRepor
     report.format = read.format;
     report.columns = read.columns;
     report.warnings.push(...read.warnings);
-    const orgCode = resolveOrganizationCode(req.organizationCode, read.documentOrganization?.code);
+    const orgCode = resolveOrganizationCode(req.organizationCode, read.documentOrganization?.code, read.mappingOrganization);
     report.organization = orgCode;
     await runs.recordInput(runId, { organizationCode: orgCode, sha256: read.sha256, format: read.format, columns: read.columns });
-    req.onProgress?.({ phase: 'planning', rowsDone: 0, rowsTotal: read.rows.length });
+    req.onProgress?.({ phase: 'planning', rowsDone: 0, rowsTotal: read.inputRows });
 
     const outcome = await withOrganizationLock(
       db,
       orgCode,
       async (trx) => {
+        // First statement under the lock: if another attempt finished the run
+        // while this one waited, stop here and report what it did.
+        if (!(await runQueueRepo(db).isStill(runId, approving ? 'needs_approval' : 'running', trx))) return null;
+        const lockAcquiredAt = new Date();
         const orgs = organizationsRepo(db);
         let org: Organization | undefined = await orgs.findByCode(orgCode, trx);
         const createOrg = org === undefined;
@@ -161,16 +206,44 @@ export async function runImport(db: Db, req: ImportRequest): Promise<ImportRepor
         }
         const departments = departmentsRepo(db);
         const stored = createOrg ? [] : await departments.loadForOrganization(org.id, trx);
-        const plan = planImport({
-          organization: org,
-          rows: read.rows,
-          stored,
-          options: { mode: opts.mode, matchBy: opts.matchBy, maxDepth: opts.maxDepth },
-          newId: newDepartmentId,
-        });
-        if (opts.mode === 'sync') {
+        const fingerprint = () => departmentsFingerprint(createOrg ? undefined : org, stored);
+        const held = approving ? await approvedPlan(db, trx, runId, fingerprint()) : undefined;
+        const plan =
+          held ??
+          addShapeResults(
+            planImport({
+              organization: org,
+              rows: read.rows,
+              stored,
+              options: { mode: opts.mode, matchBy: opts.matchBy, maxDepth: opts.maxDepth },
+              newId: newDepartmentId,
+            }),
+            read,
+          );
+        if (!held && read.members) {
+          const storedMembers = createOrg ? new Map<string, Set<string>>() : await membersRepo(db).loadForOrganization(org.id, trx);
+          plan.members = planMembers({
+            mode: opts.mode,
+            plan,
+            plannedRows: read.rows.length,
+            membersByRow: read.members,
+            stored: storedMembers,
+            storedDepartments: stored,
+          });
+          plan.counts.membersAdded = plan.members.adds.length;
+          plan.counts.membersRemoved = plan.members.removes.length;
+        }
+        const hold = async (error: { code: string; message: string }) => {
+          const warnings = [...report.warnings, ...plan.warnings];
+          const holdFrom = approving ? 'needs_approval' : 'running';
+          await holdPlan(db, trx, { runId, plan, fingerprint: fingerprint(), error, warnings, from: holdFrom, lockAcquiredAt });
+          return { plan, org, applied: false, held: error };
+        };
+        if (approving && !held) return hold(heldAgain(runId, orgCode, plan.deactivations.length));
+        if (opts.mode === 'sync' && !approving) {
           const active = stored.filter((d) => d.isActive).length;
           const limit = deactivationLimit(opts.maxDeactivate, active);
+          if (plan.deactivations.length > limit && policy === 'hold') return hold(heldOverThreshold(runId, plan.deactivations.length, active, limit));
           if (plan.deactivations.length > limit) {
             throw new FileError(
               'DEACTIVATION_THRESHOLD_EXCEEDED',
@@ -180,63 +253,91 @@ export async function runImport(db: Db, req: ImportRequest): Promise<ImportRepor
             );
           }
         }
-        if (opts.dryRun || (opts.atomic && plan.errors.length > 0)) return { plan, org, applied: false };
-        req.onProgress?.({ phase: 'writing', rowsDone: 0, rowsTotal: read.rows.length });
+        if (opts.dryRun || (opts.atomic && plan.errors.length > 0)) {
+          // Recorded under the lock like an applied run, so that a concurrent
+          // attempt of the same run finds it finished instead of recording it twice.
+          const error = opts.dryRun ? undefined : atomicAborted(plan);
+          await runs.insertRowResults(runId, plan, rawOf(read, plan), trx);
+          const warnings = [...report.warnings, ...plan.warnings];
+          await runs.finishRun(runId, { status: error ? 'failed' : statusOf(plan), counts: plan.counts, error, warnings, lockAcquiredAt }, trx);
+          return { plan, org, applied: false, held: undefined };
+        }
+        req.onProgress?.({ phase: 'writing', rowsDone: 0, rowsTotal: read.inputRows });
         if (createOrg) await orgs.create(org, trx);
         await departments.applyPlan(trx, org, plan, { runId, now: new Date() });
-        await runs.insertRowResults(runId, plan, rawOf(read.rows, plan), trx);
-        await runs.finishRun(runId, { status: statusOf(plan), counts: plan.counts, organizationId: org.id }, trx);
-        return { plan, org, applied: true };
+        if (plan.members) await membersRepo(db).applyMembers(trx, org, plan.members, { runId, now: new Date() });
+        await runs.insertRowResults(runId, plan, rawOf(read, plan), trx);
+        const warnings = [...report.warnings, ...plan.warnings];
+        await runs.finishRun(runId, { status: statusOf(plan), counts: plan.counts, organizationId: org.id, warnings, from, lockAcquiredAt }, trx);
+        if (approving) await releaseHeldPlan(db, trx, runId);
+        return { plan, org, applied: true, held: undefined };
       },
       { timeoutSeconds: req.lockTimeoutSeconds ?? 600 },
     );
 
+    if (outcome === null) return loadStoredReport(db, runId);
     const { plan } = outcome;
     Object.assign(report, {
       applied: outcome.applied,
       counts: plan.counts,
       errors: plan.errors,
       rowResults: plan.rowResults,
-      failedRaw: rawOf(read.rows, plan),
+      failedRaw: rawOf(read, plan),
     });
     report.warnings.push(...plan.warnings);
-    if (outcome.applied) {
+    if (outcome.held) {
+      report.status = 'needs_approval';
+      report.fileError = outcome.held;
+    } else if (outcome.applied) {
       report.status = statusOf(plan);
     } else if (opts.dryRun) {
       report.status = statusOf(plan);
-      await runs.insertRowResults(runId, plan, report.failedRaw);
-      await runs.finishRun(runId, { status: report.status, counts: plan.counts });
     } else {
       // --atomic with row errors: the plan is reported, nothing was written.
       report.status = 'failed';
-      report.fileError = { code: 'ATOMIC_ABORTED', message: `${plan.errors.length} row error(s) in an --atomic import: nothing was written` };
-      await runs.insertRowResults(runId, plan, report.failedRaw);
-      await runs.finishRun(runId, { status: 'failed', counts: plan.counts, error: report.fileError });
+      report.fileError = atomicAborted(plan);
     }
     req.onProgress?.({ phase: 'done', rowsDone: plan.counts.rows, rowsTotal: plan.counts.rows });
     return report;
   } catch (err) {
-    if (!isFileError(err)) throw err; // transient or internal: the caller retries or reports
+    if (!isFileError(err)) {
+      // Transient or internal. A queue worker retries and records the final
+      // failure itself; an in-process caller (the CLI) asks for the run to be
+      // closed now, so the history never shows it running forever.
+      if (req.failRunOnError) {
+        const error = { code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) };
+        await runs.finishRun(runId, { status: 'failed', counts: report.counts, error, warnings: report.warnings, from }).catch(() => undefined);
+      }
+      throw err;
+    }
     report.status = 'failed';
     report.fileError = { code: err.code, message: err.message, ...(err.line === undefined ? {} : { line: err.line }) };
-    await runs.finishRun(runId, { status: 'failed', counts: report.counts, error: report.fileError });
+    await runs.finishRun(runId, { status: 'failed', counts: report.counts, error: report.fileError, warnings: report.warnings, from });
     return report;
   }
 }
 
-function resolveOrganizationCode(given: string | undefined, inDocument: string | undefined): string {
+function atomicAborted(plan: ImportPlan): { code: string; message: string } {
+  return { code: 'ATOMIC_ABORTED', message: `${plan.errors.length} row error(s) in an --atomic import: nothing was written` };
+}
+
+function resolveOrganizationCode(given: string | undefined, inDocument: string | undefined, inMapping?: string): string {
   if (given && inDocument && given !== inDocument) {
     throw new FileError('DOCUMENT_ORGANIZATION_MISMATCH', `the file is for organization "${inDocument}", not "${given}"`);
   }
-  const code = given ?? inDocument;
+  const code = given ?? inDocument ?? inMapping;
+  if (code && inMapping && code !== inMapping) {
+    throw new FileError('DOCUMENT_ORGANIZATION_MISMATCH', `the mapping is for organization "${inMapping}", not "${code}"`);
+  }
   if (!code) throw new FileError('ORGANIZATION_NOT_FOUND', 'no organization given: pass --org CODE');
   return code;
 }
 
 /** The original records of rows that failed or were skipped, for the fix-and-reimport report. */
-function rawOf(rows: readonly NormalisedRow[], plan: ImportPlan): Map<number, Record<string, unknown>> {
+function rawOf(read: Pick<ReadResult, 'rows' | 'rejected'>, plan: ImportPlan): Map<number, Record<string, unknown>> {
   const failed = new Set(plan.rowResults.filter((r) => r.action === 'failed' || r.action === 'skipped').map((r) => r.row));
   const out = new Map<number, Record<string, unknown>>();
-  for (const r of rows) if (failed.has(r.row.row)) out.set(r.row.row, r.row.raw);
+  for (const r of read.rows) if (failed.has(r.row.row)) out.set(r.row.row, r.row.raw);
+  for (const r of read.rejected) if (!out.has(r.row)) out.set(r.row, r.raw);
   return out;
 }

@@ -7,6 +7,11 @@ import { ConfigError } from '../config.js';
 import { SourceUnavailableError } from '../adapters/sources/file.js';
 import { registerAdmin } from './commands/admin.js';
 import { registerImport } from './commands/import.js';
+import { registerEnqueue } from './commands/enqueue.js';
+import { registerSchedule } from './commands/schedule.js';
+import { registerWorker } from './commands/worker.js';
+import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
 import { UsageError } from './context.js';
 import { EXIT } from './render.js';
 
@@ -17,7 +22,12 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerImport(program);
+  registerEnqueue(program);
+  registerSchedule(program);
+  registerWorker(program);
   registerAdmin(program);
+  registerServe(program);
+  registerToken(program);
   return program;
 }
 

@@ -35,7 +35,9 @@ export function renderReport(report: ImportReport, sourceName: string): string {
   const what = report.dryRun ? 'Dry run of' : 'Import of';
   lines.push(`${what} ${sourceName} into "${report.organization}" (run ${report.runId})`);
   if (report.fileError && report.fileError.code !== 'ATOMIC_ABORTED') {
-    lines.push(`  FAILED ${report.fileError.code}: ${report.fileError.message}`);
+    // A queued sync over its threshold is held, not failed: `orgsync approve` can still apply it.
+    const outcome = report.status === 'needs_approval' ? 'NEEDS APPROVAL' : 'FAILED';
+    lines.push(`  ${outcome} ${report.fileError.code}: ${report.fileError.message}`);
     lines.push('  Nothing was written.');
     return lines.join('\n');
   }
@@ -44,6 +46,7 @@ export function renderReport(report: ImportReport, sourceName: string): string {
     `  rows ${c.rows}: created ${c.created}, updated ${c.updated}, moved ${c.moved}, unchanged ${c.unchanged}` +
       `${c.merged ? `, merged ${c.merged}` : ''}, deactivated ${c.deactivated}, failed ${c.failed}, skipped ${c.skipped}`,
   );
+  if (c.membersAdded !== undefined) lines.push(`  members: added ${c.membersAdded}, removed ${c.membersRemoved ?? 0}`);
   if (report.errors.length > 0) {
     const shown = report.errors.slice(0, MAX_ERRORS_SHOWN);
     lines.push(`  Errors${report.errors.length > shown.length ? ` (first ${shown.length} of ${report.errors.length})` : ''}:`);

@@ -20,6 +20,10 @@ export const ROW_ERROR_CODES = {
   PARENT_FAILED: 'An ancestor row failed, so this row was skipped.',
   DEPTH_EXCEEDED: 'The department would be deeper than --max-depth allows.',
   ORGANIZATION_MISMATCH: "The row names another organization than the import's.",
+  MULTIPLE_PARENTS: 'Rows for one department name different parents.',
+  CONFLICTING_VALUES: 'Rows for one department give it different values.',
+  NESTED_PARENT_CONFLICT: 'A nested department names a parent other than the department it is nested in.',
+  EMPTY_PATH_LEVEL: 'The department path has an empty level above a filled one.',
 } as const;
 
 export const FILE_ERROR_CODES = {
@@ -40,6 +44,7 @@ export const FILE_ERROR_CODES = {
   TOO_MANY_ALIASES: 'The YAML document expands too many aliases.',
   ROW_LIMIT_EXCEEDED: 'The file has more rows than --max-rows allows.',
   FILE_TOO_LARGE: 'The file is larger than the configured limit.',
+  MAPPING_COLUMN_NOT_FOUND: 'A column named by the mapping (or by --path-column, --level-columns, --member-column) is not in the file.',
 } as const;
 
 export type RowErrorCode = keyof typeof ROW_ERROR_CODES;

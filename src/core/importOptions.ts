@@ -5,8 +5,10 @@
 import { z } from 'zod';
 import { IMPORT_MODES, MATCH_BY, NAME_SCOPES, PARENT_REF_TYPES } from './model.js';
 import type { DeactivationLimit } from './plan/index.js';
+import { ColumnListSchema, EncodingSchema, MappingSchema } from './shape/mapping.js';
+import { shapeProblems } from './shape/spec.js';
 
-const FORMATS = ['csv', 'yaml', 'json'] as const;
+const FORMATS = ['csv', 'yaml', 'json', 'ndjson'] as const;
 
 /** `20%`, `20 %`, `0.5%` or a plain count such as `15`. */
 export function parseDeactivationLimit(text: string): DeactivationLimit | undefined {
@@ -42,6 +44,19 @@ export const ImportOptionsSchema = z.object({
   createOrg: boolish.default(false),
   orgName: z.string().trim().min(1).max(255).optional(),
   nameScope: z.enum(['organization', 'siblings'] satisfies typeof NAME_SCOPES).default('organization'),
+  // Input shapes (issue 3). Unset options fall back to the mapping's, then to the defaults in shape/spec.ts.
+  /** A mapping file's content (`--mapping FILE.yaml`, parsed): column names and shape options. */
+  mapping: MappingSchema.optional(),
+  encoding: EncodingSchema.optional(),
+  pathColumn: z.string().trim().min(1).optional(),
+  pathSeparator: z.string().min(1).optional(),
+  levelColumns: ColumnListSchema.optional(),
+  memberColumn: z.string().trim().min(1).optional(),
+  repeatedRows: boolish.optional(),
+  keepUnknownColumns: boolish.optional(),
+  cleanNames: boolish.optional(),
+}).superRefine((options, ctx) => {
+  for (const message of shapeProblems(options)) ctx.addIssue({ code: 'custom', message });
 });
 
 export type ImportOptionsInput = z.input<typeof ImportOptionsSchema>;
@@ -51,4 +66,14 @@ export function parseImportOptions(input: unknown): { ok: true; value: ImportOpt
   const parsed = ImportOptionsSchema.safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ') };
+}
+
+/**
+ * Parsed options back in their input form, for storing with a queued run (or
+ * a schedule) and parsing again when a worker picks it up: parsing the result
+ * gives the same options. Only maxDeactivate changes shape when parsed.
+ */
+export function importOptionsInput(options: ImportOptions): ImportOptionsInput {
+  const limit = options.maxDeactivate;
+  return { ...options, maxDeactivate: limit.kind === 'percent' ? `${limit.value}%` : String(limit.value) };
 }

@@ -20,7 +20,8 @@ export const PARENT_REF_TYPES: readonly ParentRefType[] = ['auto', 'id', 'openDe
 export type MatchBy = 'auto' | 'id' | 'openDepartmentId' | 'code' | 'name';
 export const MATCH_BY: readonly MatchBy[] = ['auto', 'id', 'openDepartmentId', 'code', 'name'];
 
-export type InputFormat = 'csv' | 'yaml' | 'json';
+/** `ndjson`: one JSON object (one department) per line, read as a stream. */
+export type InputFormat = 'csv' | 'yaml' | 'json' | 'ndjson';
 
 export interface Organization {
   id: string;
@@ -64,7 +65,21 @@ export interface StoredDepartment extends DepartmentFields {
 export type ParentRef =
   | { kind: 'absent' } // the input has no parent column/key for this row: keep the stored parent (top level if new)
   | { kind: 'root' } // explicitly top level: `root`, empty or null
-  | { kind: 'ref'; value: string; type: ParentRefType; field: string };
+  | ParentRefValue
+  /**
+   * The parent is another row of the input, by its index in the rows handed to
+   * the planner: a nested org chart's enclosing node, or a path's prefix.
+   * `declared` is a parent reference the row also gives; it must agree.
+   */
+  | { kind: 'link'; idx: number; declared?: { kind: 'root' } | ParentRefValue };
+
+/** A parent named by a value (an id, openDepartmentId or code), looked up as `type` says. */
+export interface ParentRefValue {
+  kind: 'ref';
+  value: string;
+  type: ParentRefType;
+  field: string;
+}
 
 /** One input record after vocabulary normalisation. */
 export interface DepartmentRow {
@@ -86,6 +101,12 @@ export interface SourceRecord {
   row: number;
   /** Null-prototype object: keys such as `__proto__` are plain data here. */
   values: Record<string, unknown>;
+  /**
+   * Nested org charts (YAML/JSON `children:`): the index, in the order the
+   * reader hands records out, of the record this one is nested in. Parents
+   * always come before their children.
+   */
+  nestedIn?: number;
 }
 
 export type RowAction = 'created' | 'updated' | 'moved' | 'unchanged' | 'merged' | 'failed' | 'skipped';
@@ -110,6 +131,9 @@ export interface ImportCounts {
   deactivated: number;
   failed: number;
   skipped: number;
+  /** With a member column (--member-column): memberships added and removed. */
+  membersAdded?: number;
+  membersRemoved?: number;
 }
 
 export function emptyCounts(): ImportCounts {
@@ -136,6 +160,20 @@ export interface ImportPlan {
   errors: RowIssue[];
   counts: ImportCounts;
   warnings: string[];
+  /** With a member column: the memberships to write (see core/members/plan.ts). */
+  members?: MembersPlan;
+}
+
+export interface Membership {
+  departmentId: string;
+  memberId: string;
+}
+
+/** Direct memberships an import adds and removes, and the member_count of departments whose count changes. */
+export interface MembersPlan {
+  adds: Membership[];
+  removes: Membership[];
+  counts: { departmentId: string; memberCount: number }[];
 }
 
 export const DEPARTMENT_ID_PREFIX = 'dept_';

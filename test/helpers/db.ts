@@ -26,8 +26,10 @@ export function mysqlTestUrl(database: string): string {
   return url.toString();
 }
 
+/** Per test name and process, so two test runs on one server never drop each other's databases. */
 function databaseName(name: string): string {
-  return `orgsync_t_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 64);
+  const suffix = `_${process.pid}`;
+  return `orgsync_t_${name.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 64 - suffix.length) + suffix;
 }
 
 export async function openTestDatabase(dialect: TestDialect, name: string, lockTimeoutSeconds = 10): Promise<TestDb> {

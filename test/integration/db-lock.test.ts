@@ -118,7 +118,7 @@ describe.each(dialects)('withOrganizationLock (%s)', (dialect) => {
     await expect(withOrganizationLock(second, code, async () => 'next', { timeoutSeconds: 1 })).resolves.toBe('next');
     expect(Date.now() - started).toBeLessThan(500);
     if (dialect === 'mysql') {
-      const [[row]] = (await db.knex.raw('SELECT IS_FREE_LOCK(?) AS free', [organizationLockName(code)])) as [[{ free: number }]];
+      const [[row]] = (await db.knex.raw('SELECT IS_FREE_LOCK(?) AS free', [organizationLockName(code, db.location)])) as [[{ free: number }]];
       expect(Number(row.free)).toBe(1);
     }
   });

@@ -16,7 +16,7 @@ import { batches, chunks, maxBatchRows } from './batch.js';
 import { TABLES } from './tables.js';
 import { fromDbBoolean, fromDbInteger, fromDbJson, toDbDateTime, toDbJson } from './values.js';
 
-interface DepartmentRow {
+export interface DepartmentRow {
   id: string;
   organization_id: string;
   name: string;
@@ -39,7 +39,7 @@ interface DepartmentRow {
 }
 
 /** Everything StoredDepartment needs, and nothing else (no timestamps): loads stay lean. */
-const MODEL_COLUMNS = [
+export const MODEL_COLUMNS = [
   'id',
   'organization_id',
   'name',
@@ -98,7 +98,7 @@ export function nameScopeKey(scope: NameScope, parentId: string | null): string 
   return scope === 'organization' ? '' : (parentId ?? ROOT_SCOPE_KEY);
 }
 
-function toDepartment(row: DepartmentRow): StoredDepartment {
+export function toDepartment(row: DepartmentRow): StoredDepartment {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -123,7 +123,7 @@ function toDepartment(row: DepartmentRow): StoredDepartment {
 }
 
 /** The full row for an insert or an upsert (an upsert's INSERT part needs every NOT NULL column). */
-function toWriteRow(d: StoredDepartment, org: Organization, runId: string, now: string): Record<string, unknown> {
+function toWriteRow(d: StoredDepartment, org: Organization, runId: string | null, now: string): Record<string, unknown> {
   return {
     id: d.id,
     organization_id: org.id,
@@ -217,14 +217,15 @@ export function departmentsRepo(db: Db) {
      *     parent_id foreign key);
      * (c) updates then deactivations, as multi-row upserts keyed by id
      *     (ON DUPLICATE KEY UPDATE / ON CONFLICT DO UPDATE) in plan order.
-     * Every written row gets updated_at = now and last_import_run_id = runId.
+     * Every written row gets updated_at = now and last_import_run_id = runId
+     * (null for a department created through the HTTP API, which has no run).
      * An empty plan issues no statement.
      */
     async applyPlan(
       trx: Knex.Transaction,
       org: Organization,
       plan: ImportPlan,
-      { runId, now }: { runId: string; now: Date },
+      { runId, now }: { runId: string | null; now: Date },
     ): Promise<ApplyResult> {
       assertPlanBelongsTo(org, plan);
       const at = toDbDateTime(now);

@@ -62,7 +62,21 @@ export interface ImportRunRecord {
   startedAt: string | null;
   finishedAt: string | null;
   parentRunId: string | null;
+  /** The queue job that processes the run; null for in-process runs. */
+  jobName: string | null;
+  /** How many times a worker (or the CLI) started the run. */
+  attempts: number;
+  /** When the run got its organization's lock (the last time, if it was retried). */
+  lockAcquiredAt: string | null;
+  /** The last progress a worker reported, e.g. { phase, rowsDone, rowsTotal }. */
+  progress: JsonValue | null;
+  warnings: string[];
+  /** needs_approval runs: the hash of the departments the held plan was made from. */
+  planFingerprint: string | null;
 }
+
+/** Statuses after which a run never changes again (needs_approval waits for `orgsync approve`). */
+export const FINAL_RUN_STATUSES: readonly ImportRunStatus[] = ['completed', 'completed_with_errors', 'failed'];
 
 export interface NewImportRun {
   /** Generated (`run_` + ULID) when absent. */
@@ -81,6 +95,9 @@ export interface NewImportRun {
   status?: ImportRunStatus;
   parentRunId?: string | null;
   createdAt?: Date;
+  jobName?: string | null;
+  /** See migration 0002: unique while the run is queued or running. */
+  activeSubmissionKey?: string | null;
 }
 
 export interface FinishRun {
@@ -91,6 +108,11 @@ export interface FinishRun {
   finishedAt?: Date;
   /** Set when the run created the organization, or only learnt which it was. */
   organizationId?: string;
+  warnings?: readonly string[];
+  /** When the run got its organization's lock (runs that got that far). */
+  lockAcquiredAt?: Date;
+  /** Only a run in one of these statuses is finished (default: queued or running): finishing is idempotent. */
+  from?: readonly ImportRunStatus[];
 }
 
 export interface StoredRowResult {
@@ -106,6 +128,8 @@ export interface StoredRowResult {
   message: string | null;
   /** The original input record, for failed and skipped rows. */
   raw: JsonValue | null;
+  /** The retry run in which this failed row went through. */
+  resolvedByRunId: string | null;
 }
 
 /** The parts of an ImportPlan that produce row results (an ImportPlan fits). */
@@ -134,6 +158,12 @@ interface RunRow {
   started_at: unknown;
   finished_at: unknown;
   parent_run_id: string | null;
+  job_name: string | null;
+  attempts: unknown;
+  lock_acquired_at: unknown;
+  progress: unknown;
+  warnings: unknown;
+  plan_fingerprint: string | null;
 }
 
 interface RowResultRow {
@@ -147,6 +177,7 @@ interface RowResultRow {
   field: string | null;
   message: string | null;
   raw: unknown;
+  resolved_by_run_id: string | null;
 }
 
 function toRun(row: RunRow): ImportRunRecord {
@@ -170,6 +201,12 @@ function toRun(row: RunRow): ImportRunRecord {
     startedAt: fromDbDateTimeOrNull(row.started_at),
     finishedAt: fromDbDateTimeOrNull(row.finished_at),
     parentRunId: row.parent_run_id,
+    jobName: row.job_name,
+    attempts: fromDbInteger(row.attempts ?? 0),
+    lockAcquiredAt: fromDbDateTimeOrNull(row.lock_acquired_at),
+    progress: fromDbJson(row.progress),
+    warnings: (fromDbJson(row.warnings) as string[] | null) ?? [],
+    planFingerprint: row.plan_fingerprint,
   };
 }
 
@@ -185,6 +222,7 @@ function toRowResult(row: RowResultRow): StoredRowResult {
     field: row.field,
     message: row.message,
     raw: fromDbJson(row.raw),
+    resolvedByRunId: row.resolved_by_run_id,
   };
 }
 
@@ -201,7 +239,10 @@ function rowResultRecords(
 ): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const r of input.rowResults) {
-    if (r.action === 'unchanged') continue;
+    // Unchanged rows are counted, not stored; created ones are the departments with
+    // created_at = the run's time and last_import_run_id = the run: storing them
+    // too would double the writes of a first import.
+    if (r.action === 'unchanged' || r.action === 'created') continue;
     const raw = r.action === 'failed' || r.action === 'skipped' ? rawByRow.get(r.row) : undefined;
     const base = {
       run_id: runId,
@@ -262,14 +303,23 @@ export function importRunsRepo(db: Db) {
         counts: null,
         created_at: toDbDateTime(input.createdAt ?? new Date()),
         parent_run_id: input.parentRunId ?? null,
+        job_name: input.jobName ?? null,
+        active_submission_key: input.activeSubmissionKey ?? null,
       });
       return id;
     },
 
-    async startRun(id: string, trx?: Knex.Transaction): Promise<void> {
-      await runs(trx)
+    /**
+     * queued/running -> running, counting the attempt. False when the run is
+     * already finished (a re-delivered job, a second worker): the caller must
+     * then not run it again.
+     */
+    async startRun(id: string, trx?: Knex.Transaction): Promise<boolean> {
+      const changed = await runs(trx)
         .where('id', id)
-        .update({ status: 'running', started_at: toDbDateTime(new Date()) });
+        .whereIn('status', ['queued', 'running'])
+        .update({ status: 'running', started_at: toDbDateTime(new Date()), attempts: db.knex.raw('?? + 1', ['attempts']) });
+      return changed > 0;
     },
 
     /** What reading the file revealed: the organization (when the file names it), hash, format and columns. */
@@ -286,7 +336,8 @@ export function importRunsRepo(db: Db) {
       if (Object.keys(patch).length > 0) await runs(trx).where('id', id).update(patch);
     },
 
-    async finishRun(id: string, result: FinishRun, trx?: Knex.Transaction): Promise<void> {
+    /** False when the run was not in a `from` status (already finished by another attempt). */
+    async finishRun(id: string, result: FinishRun, trx?: Knex.Transaction): Promise<boolean> {
       const patch: Record<string, unknown> = {
         status: result.status,
         counts: toDbJson(result.counts),
@@ -294,14 +345,22 @@ export function importRunsRepo(db: Db) {
         error_message: truncateOrNull(result.error?.message, TEXT_MAX_CHARS),
         error_line: result.error?.line ?? null,
         finished_at: toDbDateTime(result.finishedAt ?? new Date()),
+        // No longer queued or running: an identical submission now makes a new run.
+        active_submission_key: null,
       };
       if (result.organizationId !== undefined) patch.organization_id = result.organizationId;
-      await runs(trx).where('id', id).update(patch);
+      if (result.warnings !== undefined) patch.warnings = toDbJson(result.warnings);
+      if (result.lockAcquiredAt !== undefined) patch.lock_acquired_at = toDbDateTime(result.lockAcquiredAt);
+      const changed = await runs(trx)
+        .where('id', id)
+        .whereIn('status', result.from ?? ['queued', 'running'])
+        .update(patch);
+      return changed > 0;
     },
 
     /**
      * Stores the results worth keeping, in multi-row INSERTs: rows whose action
-     * is not 'unchanged' (one DB row per error), plus one row per deactivated
+     * is not 'unchanged' or 'created' (one DB row per error), plus one row per deactivated
      * department. Failed and skipped rows carry their original record from
      * `rawByRow` (keyed by row number). Returns the number of rows stored.
      */

@@ -44,13 +44,20 @@ export interface LockOptions {
 const MAX_ATTEMPTS = 3;
 
 /**
- * `orgsync:` + SHA-1 hex of the code: 48 characters, within MySQL's
- * 64-character limit for lock names whatever the code's length. Hashing also
- * keeps `Acme` and `acme` (two organizations) apart, although lock names
- * themselves compare case-insensitively.
+ * `orgsync:` + SHA-1 hex of the database name and the code: 48 characters,
+ * within MySQL's 64-character limit for lock names whatever the code's length.
+ * MySQL lock names are server-wide, so the database is part of the name (a
+ * staging and a production database on one server must not wait on each
+ * other). Hashing also keeps `Acme` and `acme` (two organizations) apart,
+ * although lock names themselves compare case-insensitively.
  */
-export function organizationLockName(organizationCode: string): string {
-  return `orgsync:${createHash('sha1').update(organizationCode, 'utf8').digest('hex')}`;
+export function organizationLockName(organizationCode: string, database = ''): string {
+  return `orgsync:${createHash('sha1').update(`${database}\u0000${organizationCode}`, 'utf8').digest('hex')}`;
+}
+
+function databaseOf(db: Db): string {
+  const connection = (db.knex.client as { config?: { connection?: { database?: unknown } } }).config?.connection;
+  return typeof connection?.database === 'string' ? connection.database : '';
 }
 
 /**
@@ -72,7 +79,7 @@ export async function withOrganizationLock<T>(
   // One deadline for all attempts: a retry does not restart the wait.
   const deadline = Date.now() + timeoutSeconds * 1000;
   const timeout = () => new LockTimeoutError(organizationCode, timeoutSeconds);
-  const name = organizationLockName(organizationCode);
+  const name = organizationLockName(organizationCode, databaseOf(db));
   for (let attempt = 1; ; attempt++) {
     try {
       return db.dialect === 'mysql'

@@ -5,6 +5,9 @@ export const TABLES = {
   importRuns: 'import_runs',
   importRowResults: 'import_row_results',
   importLocks: 'import_locks',
+  importStaging: 'import_staging',
+  apiTokens: 'api_tokens',
+  departmentMembers: 'department_members',
 } as const;
 
 export const ALL_TABLES: readonly string[] = Object.values(TABLES);

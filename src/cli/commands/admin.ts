@@ -123,6 +123,7 @@ function groupFailed(results: StoredRowResult[]) {
   const byRow = new Map<number, { row: number; raw: Record<string, unknown>; errors: { code: string; field: string; message: string }[] }>();
   for (const r of results) {
     if ((r.action !== 'failed' && r.action !== 'skipped') || r.rowNumber === null) continue;
+    if (r.resolvedByRunId !== null) continue; // `orgsync retry` got it through since: nothing left to fix
     let entry = byRow.get(r.rowNumber);
     if (!entry) {
       entry = { row: r.rowNumber, raw: (r.raw ?? {}) as Record<string, unknown>, errors: [] };

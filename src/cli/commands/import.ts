@@ -1,7 +1,9 @@
 /**
  * `orgsync import FILE --org CODE [...]`: runs one import in-process.
  */
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import type { Command } from 'commander';
 import { parseImportOptions } from '../../core/importOptions.js';
 import { runImport, type ImportReport } from '../../app/importService.js';
@@ -26,7 +28,16 @@ export function addImportOptions(cmd: Command): Command {
     .option('--max-depth <n>', 'maximum number of levels')
     .option('--max-deactivate <n|p%>', 'sync mode: most departments a run may deactivate (default 20%)')
     .option('--max-rows <n>', 'refuse files with more rows than this')
-    .option('--format <format>', 'csv|yaml|json (default: from the file name or content)');
+    .option('--format <format>', 'csv|yaml|json|ndjson (default: from the file name or content)')
+    .option('--mapping <file>', 'a YAML file naming your columns in our vocabulary, with shape options (see docs/formats.md)')
+    .option('--encoding <name>', 'utf-8|utf-16le|utf-16be|windows-1252 (default: from the byte order mark, else UTF-8)')
+    .option('--path-column <column>', 'one column holds the department path, e.g. "Company > Engineering > Backend"')
+    .option('--path-separator <text>', 'what separates the levels of --path-column (default " > ")')
+    .option('--level-columns <columns>', 'comma-separated columns from the top level down, e.g. Division,Department,Team')
+    .option('--member-column <column>', 'each row is a member (employee) of its department: sync department_members')
+    .option('--repeated-rows', 'rows may repeat a department (one row per employee or per parent): merge identical ones')
+    .option('--keep-unknown-columns', 'keep columns that match no field in customData instead of ignoring them')
+    .option('--clean-names', 'remove control characters from names (reported as warnings) instead of failing the row');
 }
 
 export interface ImportFlags {
@@ -43,6 +54,15 @@ export interface ImportFlags {
   maxDeactivate?: string;
   maxRows?: string;
   format?: string;
+  mapping?: string;
+  encoding?: string;
+  pathColumn?: string;
+  pathSeparator?: string;
+  levelColumns?: string;
+  memberColumn?: string;
+  repeatedRows?: boolean;
+  keepUnknownColumns?: boolean;
+  cleanNames?: boolean;
   report?: string;
   json?: boolean;
 }
@@ -61,9 +81,35 @@ export function importOptionsFromFlags(flags: ImportFlags) {
     createOrg: flags.createOrg ?? false,
     orgName: flags.orgName,
     nameScope: flags.nameScope,
+    mapping: flags.mapping === undefined ? undefined : readMappingFile(flags.mapping),
+    encoding: flags.encoding,
+    pathColumn: flags.pathColumn,
+    pathSeparator: flags.pathSeparator,
+    levelColumns: flags.levelColumns,
+    memberColumn: flags.memberColumn,
+    repeatedRows: flags.repeatedRows,
+    keepUnknownColumns: flags.keepUnknownColumns,
+    cleanNames: flags.cleanNames,
   });
   if (!parsed.ok) throw new UsageError(parsed.message);
   return parsed.value;
+}
+
+/** Reads and parses a mapping file; its content is validated with the other options. */
+export function readMappingFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `no such mapping file: ${path}` : `cannot read the mapping file ${path} (${code ?? 'error'})`);
+  }
+  try {
+    // YAML 1.2 core schema (JSON is YAML too); no merge keys, bounded aliases.
+    return parseYaml(text, { merge: false, uniqueKeys: true, maxAliasCount: 100 }) ?? {};
+  } catch (err) {
+    throw new UsageError(`the mapping file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 export function registerImport(program: Command): void {
@@ -79,6 +125,7 @@ export function registerImport(program: Command): void {
           source,
           options,
           onProgress: progressPrinter(),
+          failRunOnError: true,
           lockTimeoutSeconds: config.database.lockTimeoutSeconds,
         }),
       );

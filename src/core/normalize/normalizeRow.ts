@@ -23,11 +23,20 @@ import {
 export interface NormaliseOptions {
   /** How generic parent columns (parentId, parent_id, parentDepartmentId, ...) are looked up. */
   parentRef: ParentRefType;
+  /** Strip control characters from names instead of failing the row (--clean-names). */
+  cleanNames?: boolean;
+}
+
+/** A name --clean-names changed, for the run report's warnings. */
+export interface CleanedName {
+  before: string;
+  after: string;
 }
 
 export interface NormalisedRow {
   row: DepartmentRow;
   issues: RowIssue[];
+  cleaned?: CleanedName;
 }
 
 const DEPARTMENT_ID_TYPES: Record<string, ParentRefType> = {
@@ -58,7 +67,7 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   /** The value of a canonical field; `undefined` when no column carries it. */
   const read = (field: InputField): unknown => {
     const columns = mapping.columnsByField.get(field);
-    if (!columns) return undefined;
+    if (!columns) return mapping.defaults?.get(field);
     let chosen: { column: string; value: unknown } | undefined;
     for (const column of columns) {
       if (!Object.prototype.hasOwnProperty.call(record.values, column)) continue;
@@ -69,6 +78,9 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
         issue('INVALID_FIELD', field, `columns "${chosen.column}" and "${column}" both give ${field}, with different values`);
       }
     }
+    // A mapping's default stands in for a missing or empty value.
+    const fallback = mapping.defaults?.get(field);
+    if (fallback !== undefined && (chosen === undefined || isBlank(chosen.value))) return fallback;
     // A YAML/JSON record without the key: absent (null would mean "clear it").
     if (chosen === undefined) return undefined;
     return typeof chosen.value === 'string' ? unneutralise(chosen.value) : (chosen.value ?? null);
@@ -94,7 +106,9 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   // A row without any name column may still update a stored department found by
   // code or openDepartmentId; the planner reports NAME_REQUIRED if it is new.
   const rawName = read('name');
-  const name = normaliseName(rawName);
+  const name = normaliseName(rawName, { clean: options.cleanNames });
+  let cleaned: CleanedName | undefined;
+  if (name.ok && name.cleaned && name.value !== null) cleaned = { before: String(rawName), after: name.value };
   if (rawName === undefined) {
     // absent: keep the stored name
   } else if (!name.ok) issue('INVALID_FIELD', 'name', `name ${name.message}`);
@@ -139,7 +153,7 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   const row: DepartmentRow = { row: rowNo, raw: record.values, fields, parent };
   if (id.ok && id.value !== null) row.id = id.value;
   if (organization.ok && organization.value !== null) row.organization = organization.value;
-  return { row, issues };
+  return cleaned ? { row, issues, cleaned } : { row, issues };
 }
 
 function readParent(
@@ -171,7 +185,9 @@ function readParent(
       return { kind: 'absent' };
     }
     const value = String(v).trim();
-    if (ROOT_WORDS.has(value.toLowerCase())) return { kind: 'root' };
+    // `root`/`null` mean top level only in the generic column (Authing's parentDepartmentId
+    // convention); in parentCode or parentOpenDepartmentId they are ordinary keys.
+    if (field === 'parent' && ROOT_WORDS.has(value.toLowerCase())) return { kind: 'root' };
     return { kind: 'ref', value, type: refType, field };
   }
   return seen ? { kind: 'root' } : { kind: 'absent' };

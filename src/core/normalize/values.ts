@@ -4,6 +4,7 @@
  * value or a message a person can act on. `null` means "explicitly empty".
  */
 import type { JsonObject, JsonValue } from '../model.js';
+import { UnsafeNumber } from '../read/document.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -18,18 +19,28 @@ export function isBlank(v: unknown): boolean {
 /** Control characters other than the whitespace that name cleaning collapses. */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
-const WHITESPACE_RUN = /[\s\u00A0\u2000-\u200B\u202F\u205F\u3000\uFEFF]+/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS_ALL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+const WHITESPACE_RUN = /[\s\u00A0\u2000-\u200A\u202F\u205F\u3000]+/g;
+/** Invisible characters that separate nothing (zero-width space, word joiner, BOM): removed, not turned into spaces. */
+const INVISIBLE = /[\u200B\u2060\uFEFF]/g;
 
 /**
  * Department names compare after trimming, collapsing whitespace runs (spreadsheets
  * leave non-breaking spaces) and Unicode NFC, so `Cafe\u0301` and `Café` are one name.
  */
-export function normaliseName(v: unknown): Parsed<string | null> {
+export function normaliseName(v: unknown, options: { clean?: boolean } = {}): Parsed<string | null> & { cleaned?: boolean } {
   if (isBlank(v)) return ok(null);
   if (typeof v !== 'string' && typeof v !== 'number') return fail('must be text');
-  const s = String(v);
-  if (CONTROL_CHARS.test(s)) return fail('contains a control character');
-  return ok(s.replace(WHITESPACE_RUN, ' ').trim().normalize('NFC'));
+  let s = String(v);
+  let cleaned = false;
+  if (CONTROL_CHARS.test(s)) {
+    if (!options.clean) return fail('contains a control character (--clean-names removes them)');
+    s = s.replace(CONTROL_CHARS_ALL, '');
+    cleaned = true;
+  }
+  const name = s.replace(INVISIBLE, '').replace(WHITESPACE_RUN, ' ').trim().normalize('NFC');
+  return cleaned ? { ok: true, value: name, cleaned } : ok(name);
 }
 
 /** Length in characters (code points), not UTF-16 units or bytes. */
@@ -39,8 +50,11 @@ export function charLength(s: string): number {
   return n;
 }
 
+const UNSAFE_NUMBER = 'is a number too large to keep exactly: write it as a string (in quotes)';
+
 export function parseText(v: unknown, maxChars: number): Parsed<string | null> {
   if (isBlank(v)) return ok(null);
+  if (v instanceof UnsafeNumber) return fail(UNSAFE_NUMBER);
   if (typeof v === 'number' || typeof v === 'boolean') v = String(v);
   if (typeof v !== 'string') return fail('must be text');
   const s = v.trim();

@@ -98,6 +98,8 @@ export interface ColumnMapping {
   columnsByField: Map<InputField, string[]>;
   /** Columns that match no known field. */
   unknown: string[];
+  /** Values standing in for a field no column gives, or an empty cell (a mapping's `defaults`). */
+  defaults?: ReadonlyMap<InputField, unknown>;
 }
 
 export function mapColumns(columns: readonly string[]): ColumnMapping {

@@ -32,7 +32,7 @@ export function planImport(input: PlanInput): ImportPlan {
   resolveParents(ctx);
   matchByName(ctx);
   for (const s of ctx.rows) {
-    if (s.mergedInto === undefined && s.storedId === undefined && s.row.fields.name === undefined && !s.issues.some((i) => i.code === 'NAME_REQUIRED')) {
+    if (s.mergedInto === undefined && s.storedId === undefined && s.row.fields.name === undefined && !s.issues.some((i) => i.field === 'name')) {
       addIssue(s, 'NAME_REQUIRED', 'name', 'name is required for a new department');
     }
   }

@@ -115,8 +115,9 @@ class CsvRecordReader {
       return;
     }
     const { names, width } = this.header;
-    // Cells under dropped trailing header cells are ignored, so rows may stop anywhere in between.
-    if (cells.length < names.length || cells.length > width) {
+    // Cells under dropped trailing header cells are ignored, so rows may stop anywhere in between;
+    // so are empty cells beyond the header (a spreadsheet's leftover columns).
+    if (cells.length < names.length || (cells.length > width && !isBlank(cells.slice(width)))) {
       const expected = cells.length > width ? width : names.length;
       throw new FileError(
         'INCONSISTENT_COLUMNS',

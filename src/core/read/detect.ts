@@ -5,7 +5,7 @@
 import { FileError } from '../errors.js';
 import type { InputFormat } from '../model.js';
 
-const FORMATS: readonly InputFormat[] = ['csv', 'yaml', 'json'];
+const FORMATS: readonly InputFormat[] = ['csv', 'yaml', 'json', 'ndjson'];
 
 const EXTENSIONS: Record<string, InputFormat> = {
   csv: 'csv',
@@ -14,6 +14,8 @@ const EXTENSIONS: Record<string, InputFormat> = {
   yaml: 'yaml',
   yml: 'yaml',
   json: 'json',
+  ndjson: 'ndjson',
+  jsonl: 'ndjson',
 };
 
 /** Workbooks are zip/OLE containers: reading them as CSV would only produce a confusing encoding error. */
@@ -25,7 +27,7 @@ export const SNIFF_CHARS = 64 * 1024;
 /** Validates an explicit format (it may come from a CLI flag or an HTTP field at run time). */
 export function checkFormat(format: string): InputFormat {
   if ((FORMATS as readonly string[]).includes(format)) return format as InputFormat;
-  throw new FileError('UNSUPPORTED_FORMAT', `unknown format "${format}"; use csv, yaml or json`);
+  throw new FileError('UNSUPPORTED_FORMAT', `unknown format "${format}"; use csv, yaml, json or ndjson`);
 }
 
 /** The format a file name's extension announces, if any. */
@@ -70,6 +72,7 @@ const YAML_KEY = /^(?:"[^"]*"|'[^']*'|[^\s#,;\t"'[\]{}][^,;\t]*?)\s*:(?:\s|$)/;
 /** Guesses the format from the text itself; anything unclear is CSV. */
 export function sniffFormat(text: string): InputFormat {
   const first = /\S/.exec(text)?.[0];
+  if (first === '{' && looksLikeNdjson(text)) return 'ndjson';
   if (first === '[' || first === '{') return 'json';
   const meaningful = firstMeaningfulLine(text);
   if (meaningful === undefined) {
@@ -80,6 +83,24 @@ export function sniffFormat(text: string): InputFormat {
   if (line.startsWith('---') || line.startsWith('%YAML') || /^-(\s|$)/.test(line)) return 'yaml';
   if (YAML_KEY.test(line)) return 'yaml';
   return 'csv';
+}
+
+/**
+ * `{` opens both a JSON document and NDJSON. NDJSON when the first non-blank
+ * line is a complete object by itself that is not the `{ departments: [...] }`
+ * wrapper (a document holding one department object is no valid input anyway).
+ */
+function looksLikeNdjson(text: string): boolean {
+  // An incomplete line (cut off by the read-ahead) does not parse: JSON, as before.
+  const line = firstMeaningfulLine(text);
+  if (line === undefined) return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(line.line);
+  } catch {
+    return false;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Object.hasOwn(value, 'departments');
 }
 
 const DELIMITERS = [',', ';', '\t'] as const;

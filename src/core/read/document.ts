@@ -63,7 +63,37 @@ export function addColumns(columns: Set<string>, keys: Iterable<string>): void {
   for (const key of keys) columns.add(key);
 }
 
+/** Key names (compared like column names: case, `_`, `-`, `.` and spaces ignored) that hold nested departments. */
+const CHILDREN_KEYS = new Set(['children', 'subdepartments', 'childdepartments']);
+
+/** Whether a department's key holds its nested child departments (`children:` in YAML/JSON org charts). */
+export function isDefaultChildrenKey(key: string): boolean {
+  return CHILDREN_KEYS.has(key.trim().toLowerCase().replace(/[\s_\-.]+/g, ''));
+}
+
+export function notAChildList(key: string, line: number | undefined): FileError {
+  return invalidDocument(`"${key}" must be a list of departments (nested under the department that starts on this line)`, line, { key });
+}
+
+export function notAChild(key: string, index: number, line: number, what: string): FileError {
+  return invalidDocument(`item ${index + 1} of "${key}" is ${what}, not a department (a set of "field: value" pairs)`, line, {
+    key,
+    item: index + 1,
+  });
+}
+
 /** An async iterable that can be consumed once, over already built records. */
 export async function* iterate<T>(items: Iterable<T>): AsyncGenerator<T, void, undefined> {
   yield* items;
+}
+
+/**
+ * A JSON number too large to have kept its digits (beyond 2^53): the normaliser
+ * fails the row (INVALID_FIELD) instead of storing a rounded id.
+ */
+export class UnsafeNumber {
+  constructor(readonly value: number) {}
+  toJSON(): string {
+    return String(this.value);
+  }
 }

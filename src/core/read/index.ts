@@ -7,7 +7,8 @@
  */
 import type { InputFormat, SourceRecord } from '../model.js';
 import { readCsv } from './csv.js';
-import { decodeText } from './decode.js';
+import { FileError } from '../errors.js';
+import { type TextEncoding, decodeText } from './decode.js';
 import {
   SNIFF_CHARS,
   canSniff,
@@ -17,19 +18,33 @@ import {
   formatFromFileName,
   sniffFormat,
 } from './detect.js';
-import { iterate } from './document.js';
+import { isDefaultChildrenKey, iterate } from './document.js';
 import { readJson } from './json.js';
+import { readNdjson } from './ndjson.js';
 import { readYaml } from './yaml.js';
 
 export interface ReadOptions {
   format?: InputFormat;
   fileName?: string;
   maxRows?: number;
+  /** Undefined or `auto`: from the byte order mark, else UTF-8. */
+  encoding?: TextEncoding;
+  /** YAML/JSON/NDJSON: which key of a department holds its nested children (default: `children`, `subDepartments`). */
+  isChildrenKey?: (key: string) => boolean;
+  /** JSON/YAML documents are parsed whole; larger ones fail with FILE_TOO_LARGE. */
+  maxDocumentChars?: number;
 }
+
+/** 256 M characters: well below V8's string limit (~512 M), so a document never crashes the reader. */
+export const MAX_DOCUMENT_CHARS = 256 * 2 ** 20;
 
 export interface ParsedInput {
   format: InputFormat;
-  /** CSV: the header names in file order (trimmed). YAML/JSON: the union of top-level keys seen, in first-seen order. */
+  /**
+   * CSV: the header names in file order (trimmed). YAML/JSON: the union of the
+   * departments' keys, in first-seen order. NDJSON: the keys seen so far; the
+   * array grows while `records` is iterated.
+   */
   columns: string[];
   /** From a `{ organization, departments }` wrapper document: `organization: acme` or `organization: { code, name }`. */
   organization?: { code?: string; name?: string };
@@ -69,7 +84,7 @@ export async function readInput(bytes: AsyncIterable<Uint8Array>, options: ReadO
         ? formatFromFileName(options.fileName)
         : undefined;
 
-  const text = decodeText(bytes);
+  const text = decodeText(bytes, { encoding: options.encoding });
   const head: string[] = [];
   let headText = '';
   let ended = false;
@@ -109,12 +124,30 @@ export async function readInput(bytes: AsyncIterable<Uint8Array>, options: ReadO
     });
     return { format, columns, records };
   }
+  const isChildrenKey = options.isChildrenKey ?? isDefaultChildrenKey;
+  if (format === 'ndjson') {
+    const { columns, records } = readNdjson(replay(head, text), { maxRows: options.maxRows, isChildrenKey });
+    return { format, columns, records };
+  }
 
   // Documents: gather all the text (decoding errors surface here), then parse.
+  // They are parsed whole, so they are bounded: a huge export must come as
+  // CSV or NDJSON, which stream.
+  const maxChars = options.maxDocumentChars ?? MAX_DOCUMENT_CHARS;
   const chunks = [headText];
-  for await (const chunk of replay([], text)) chunks.push(chunk);
+  let size = headText.length;
+  for await (const chunk of replay([], text)) {
+    size += chunk.length;
+    if (size > maxChars) {
+      throw new FileError(
+        'FILE_TOO_LARGE',
+        `this ${format.toUpperCase()} document is larger than ${Math.round(maxChars / 2 ** 20)} M characters; JSON and YAML are read whole, so send large exports as CSV or NDJSON (one department per line), which are streamed`,
+      );
+    }
+    chunks.push(chunk);
+  }
   const whole = chunks.join('');
-  const document = format === 'json' ? readJson(whole, options.maxRows) : readYaml(whole, options.maxRows);
+  const document = format === 'json' ? readJson(whole, options.maxRows, isChildrenKey) : readYaml(whole, options.maxRows, isChildrenKey);
   return {
     format,
     columns: document.columns,

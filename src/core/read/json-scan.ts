@@ -182,3 +182,61 @@ export function locateJsonError(text: string): JsonProblem | undefined {
     }
   }
 }
+
+/** Joins the keys and indices of a JSON path into one map key (NUL never appears unescaped in JSON text). */
+export function jsonPathKey(parts: readonly (string | number)[]): string {
+  return parts.join('\u0000');
+}
+
+/**
+ * Start offsets of every object that is an element of an array, anywhere in
+ * the document, by its path from the root (see jsonPathKey): the line numbers
+ * of nested departments (`children: [...]`), which JSON.parse cannot give.
+ * Runs on text JSON.parse accepted. A duplicated key overwrites, as in JSON.parse.
+ */
+export function scanArrayObjects(text: string): Map<string, number> {
+  type Frame = { array: true; index: number } | { array: false; key: string; expectKey: boolean };
+  const stack: Frame[] = [];
+  const found = new Map<string, number>();
+  const path = (): (string | number)[] => stack.map((f) => (f.array ? f.index : f.key));
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    switch (c) {
+      case 34 /* " */: {
+        const end = stringEnd(text, i);
+        const top = stack.at(-1);
+        if (top && !top.array && top.expectKey) {
+          const raw = text.slice(i + 1, end);
+          top.key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        }
+        i = end;
+        break;
+      }
+      case 58 /* : */: {
+        const top = stack.at(-1);
+        if (top && !top.array) top.expectKey = false;
+        break;
+      }
+      case 44 /* , */: {
+        const top = stack.at(-1);
+        if (top?.array) top.index++;
+        else if (top) top.expectKey = true;
+        break;
+      }
+      case 91 /* [ */:
+        stack.push({ array: true, index: 0 });
+        break;
+      case 123 /* { */:
+        if (stack.at(-1)?.array) found.set(jsonPathKey(path()), i);
+        stack.push({ array: false, key: '', expectKey: true });
+        break;
+      case 93 /* ] */:
+      case 125 /* } */:
+        stack.pop();
+        break;
+      default:
+        break;
+    }
+  }
+  return found;
+}

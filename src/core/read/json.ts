@@ -11,16 +11,20 @@ import {
   SHAPE_HINT,
   addColumns,
   invalidDocument,
+  isDefaultChildrenKey,
+  notAChild,
+  notAChildList,
   notADepartment,
   nullObject,
   rowLimitExceeded,
   tooDeep,
+  UnsafeNumber,
   unexpectedWrapperKey,
 } from './document.js';
-import { locateJsonError, scanLayout } from './json-scan.js';
-import { countLineBreaks, lineAt } from './lines.js';
+import { jsonPathKey, locateJsonError, scanArrayObjects, scanLayout } from './json-scan.js';
+import { countLineBreaks, lineAt, lineLocator } from './lines.js';
 
-function syntaxError(text: string, error: SyntaxError): FileError {
+export function syntaxError(text: string, error: SyntaxError): FileError {
   let offset: number;
   let problem: string;
   const position = /at position (\d+)/.exec(error.message);
@@ -39,10 +43,10 @@ function syntaxError(text: string, error: SyntaxError): FileError {
   return new FileError('JSON_SYNTAX_ERROR', `the JSON is malformed: ${problem} (column ${column})`, line, { offset, column });
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'string' ? 'a text' : `a ${typeof value}`;
@@ -64,14 +68,10 @@ function copy(value: unknown): unknown {
 
 /** Top-level values: identifiers stay strings (`"code": 123` → "123"). */
 function topLevel(value: unknown): unknown {
+  // JSON.parse has already rounded an integer beyond 2^53: never store the wrong digits as an id.
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) return new UnsafeNumber(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return copy(value);
-}
-
-function toRecord(department: Record<string, unknown>, row: number): SourceRecord {
-  const values = nullObject();
-  for (const key of Object.keys(department)) values[key] = topLevel(department[key]);
-  return { row, values };
 }
 
 function readOrganization(value: unknown): OrganizationRef | undefined {
@@ -110,7 +110,79 @@ function linesOf(text: string, offsets: readonly number[]): number[] {
   return lines;
 }
 
-export function readJson(text: string, maxRows?: number): DocumentInput {
+/** One department object of the document, found by the pre-pass; copied into a record only when iterated. */
+interface JsonNode {
+  department: Record<string, unknown>;
+  row: number;
+  nestedIn?: number;
+  /** The key holding this department's children, if it has one (left out of the record). */
+  childrenKey?: string;
+}
+
+export interface JsonDepartmentOptions {
+  isChildrenKey: (key: string) => boolean;
+  maxRows?: number;
+}
+
+/**
+ * Walks a department object and its nested children (pre-order), checking the
+ * structure and appending one node per department to `nodes`. `lineOf` gives
+ * the line of a nested department from its path in the document.
+ */
+export function collectJsonDepartments(
+  department: unknown,
+  row: number,
+  path: readonly (string | number)[],
+  nodes: JsonNode[],
+  options: JsonDepartmentOptions,
+  lineOf: (path: readonly (string | number)[]) => number | undefined,
+  onTooMany: (row: number) => never,
+  nestedIn?: number,
+): void {
+  if (options.maxRows !== undefined && nodes.length >= options.maxRows) onTooMany(row);
+  const d = department as Record<string, unknown>;
+  let childrenKey: string | undefined;
+  for (const key of Object.keys(d)) {
+    if (!options.isChildrenKey(key)) continue;
+    if (childrenKey !== undefined) {
+      throw invalidDocument(`the department has both "${childrenKey}" and "${key}"; nest its children under one of them`, row);
+    }
+    childrenKey = key;
+  }
+  const index = nodes.length;
+  const node: JsonNode = { department: d, row };
+  if (nestedIn !== undefined) node.nestedIn = nestedIn;
+  if (childrenKey !== undefined) node.childrenKey = childrenKey;
+  nodes.push(node);
+  if (childrenKey === undefined) return;
+  const children = d[childrenKey];
+  if (children === null || children === undefined) return;
+  if (!Array.isArray(children)) throw notAChildList(childrenKey, row);
+  const key = childrenKey;
+  children.forEach((child, i) => {
+    const childPath = [...path, key, i];
+    // Only objects are located: anything else is reported on the line of the department holding it.
+    const line = lineOf(childPath) ?? row;
+    if (!isPlainObject(child)) throw notAChild(key, i, line, describe(child));
+    collectJsonDepartments(child, line, childPath, nodes, options, lineOf, onTooMany, index);
+  });
+}
+
+/** The record of a node: its own fields (identifiers as text), without its children. */
+export function jsonNodeRecord(node: JsonNode): SourceRecord {
+  const values = nullObject();
+  for (const key of Object.keys(node.department)) {
+    if (key !== node.childrenKey) values[key] = topLevel(node.department[key]);
+  }
+  return node.nestedIn === undefined ? { row: node.row, values } : { row: node.row, values, nestedIn: node.nestedIn };
+}
+
+/** Keys of a node's record, for the union of columns. */
+export function jsonNodeKeys(node: JsonNode): string[] {
+  return Object.keys(node.department).filter((k) => k !== node.childrenKey);
+}
+
+export function readJson(text: string, maxRows?: number, isChildrenKey: (key: string) => boolean = isDefaultChildrenKey): DocumentInput {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -123,6 +195,7 @@ export function readJson(text: string, maxRows?: number): DocumentInput {
 
   let departments: unknown[];
   let organization: OrganizationRef | undefined;
+  let listPath: (string | number)[] = [];
   if (Array.isArray(document)) {
     departments = document;
   } else if (isPlainObject(document)) {
@@ -134,6 +207,7 @@ export function readJson(text: string, maxRows?: number): DocumentInput {
     if (list !== null && !Array.isArray(list)) throw invalidDocument(`"departments" must be a list, not ${describe(list)}`);
     departments = list ?? [];
     organization = readOrganization(document.organization);
+    listPath = ['departments'];
   } else {
     throw invalidDocument(`the document is ${describe(document)}; ${SHAPE_HINT}`, 1);
   }
@@ -142,17 +216,29 @@ export function readJson(text: string, maxRows?: number): DocumentInput {
   const lineOf = (index: number): number => lines[index] ?? 1;
   if (maxRows !== undefined && departments.length > maxRows) throw rowLimitExceeded(maxRows, lineOf(maxRows));
 
-  const columns = new Set<string>();
+  // Nested departments' lines: scanned only if the document has any.
+  let nested: { offsets: Map<string, number>; line: (offset: number) => number } | undefined;
+  const lineOfPath = (path: readonly (string | number)[]): number | undefined => {
+    nested ??= { offsets: scanArrayObjects(text), line: lineLocator(text) };
+    const offset = nested.offsets.get(jsonPathKey(path));
+    return offset === undefined ? undefined : nested.line(offset);
+  };
+  const tooMany = (row: number): never => {
+    throw rowLimitExceeded(maxRows!, row);
+  };
+
+  const nodes: JsonNode[] = [];
+  const options = { isChildrenKey, maxRows };
   departments.forEach((department, index) => {
     if (!isPlainObject(department)) throw notADepartment(index, lineOf(index), describe(department));
-    addColumns(columns, Object.keys(department));
+    collectJsonDepartments(department, lineOf(index), [...listPath, index], nodes, options, lineOfPath, tooMany);
   });
+  const columns = new Set<string>();
+  for (const node of nodes) addColumns(columns, jsonNodeKeys(node));
 
   // Records are copied lazily: the parsed document is already in memory once.
   async function* records(): AsyncGenerator<SourceRecord, void, undefined> {
-    for (let index = 0; index < departments.length; index++) {
-      yield toRecord(departments[index] as Record<string, unknown>, lineOf(index));
-    }
+    for (const node of nodes) yield jsonNodeRecord(node);
   }
   return { columns: [...columns], organization, records: records() };
 }

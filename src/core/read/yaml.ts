@@ -17,7 +17,10 @@ import {
   SHAPE_HINT,
   addColumns,
   invalidDocument,
+  isDefaultChildrenKey,
   iterate,
+  notAChild,
+  notAChildList,
   notADepartment,
   nullObject,
   rowLimitExceeded,
@@ -174,7 +177,7 @@ function readOrganization(walker: Walker, node: unknown): OrganizationRef | unde
   return organization;
 }
 
-export function readYaml(text: string, maxRows?: number): DocumentInput {
+export function readYaml(text: string, maxRows?: number, isChildrenKey: (key: string) => boolean = isDefaultChildrenKey): DocumentInput {
   const deepLine = findExcessiveNesting(text);
   if (deepLine !== undefined) throw tooDeep(deepLine);
 
@@ -209,21 +212,45 @@ export function readYaml(text: string, maxRows?: number): DocumentInput {
     throw invalidDocument(`the document is a single value; ${SHAPE_HINT}`, walker.line(root));
   }
 
-  if (maxRows !== undefined && items.length > maxRows) {
-    throw rowLimitExceeded(maxRows, walker.line(items[maxRows]) ?? 1);
-  }
   const columns = new Set<string>();
-  const records: SourceRecord[] = items.map((item, index) => {
+  const records: SourceRecord[] = [];
+  /** Emits a department and, after it, its nested children (pre-order), each with the index of its parent. */
+  const emit = (item: unknown, depth: number, nestedIn: number | undefined, what: (line: number, kind: string) => FileError): void => {
     const row = walker.line(item) ?? 1;
     const department = walker.resolve(item);
     if (!isMap(department)) {
-      const what = isSeq(department) ? 'a list' : isScalar(department) && department.value !== null ? 'a single value' : 'empty';
-      throw notADepartment(index, row, what);
+      const kind = isSeq(department) ? 'a list' : isScalar(department) && department.value !== null ? 'a single value' : 'empty';
+      throw what(row, kind);
     }
-    if (listDepth + 1 > MAX_DEPTH) throw tooDeep(row);
-    const values = walker.mapping(department.items, listDepth + 1, (value) => walker.field(value, listDepth + 2));
+    if (depth > MAX_DEPTH) throw tooDeep(row);
+    if (maxRows !== undefined && records.length >= maxRows) throw rowLimitExceeded(maxRows, row);
+    const values = nullObject();
+    let children: { key: string; node: unknown } | undefined;
+    for (const pair of department.items) {
+      const key = walker.key(pair.key);
+      // The yaml package rejects equal keys; `1:` and `"1":` only collide once both are text.
+      if (Object.hasOwn(values, key) || children?.key === key) {
+        throw new FileError('YAML_SYNTAX_ERROR', `the key "${key}" appears twice in the same mapping`, walker.line(pair.key));
+      }
+      if (isChildrenKey(key)) {
+        if (children !== undefined) {
+          throw invalidDocument(`the department has both "${children.key}" and "${key}"; nest its children under one of them`, walker.line(pair.key));
+        }
+        children = { key, node: pair.value };
+        continue;
+      }
+      values[key] = walker.field(pair.value, depth + 1);
+    }
+    const index = records.length;
+    records.push(nestedIn === undefined ? { row, values } : { row, values, nestedIn });
     addColumns(columns, Object.keys(values));
-    return { row, values };
-  });
+    if (children === undefined) return;
+    const list = walker.resolve(children.node);
+    if (list === null || list === undefined || (isScalar(list) && list.value === null)) return; // `children:` with nothing
+    if (!isSeq(list)) throw notAChildList(children.key, walker.line(children.node) ?? row);
+    const key = children.key;
+    list.items.forEach((child, i) => emit(child, depth + 2, index, (line, kind) => notAChild(key, i, line, kind)));
+  };
+  items.forEach((item, index) => emit(item, listDepth + 1, undefined, (line, kind) => notADepartment(index, line, kind)));
   return { columns: [...columns], organization, records: iterate(records) };
 }

@@ -3,6 +3,9 @@
  * run the same from TypeScript sources under tsx/vitest and from a build.
  */
 import { initialMigration } from './0001_initial.js';
+import { stagingMigration } from './0002_staging.js';
+import { membersMigration } from './0003_members.js';
+import { tokensMigration } from './0004_tokens.js';
 import type { OrgsyncMigration } from './types.js';
 
-export const MIGRATIONS: readonly OrgsyncMigration[] = [initialMigration];
+export const MIGRATIONS: readonly OrgsyncMigration[] = [initialMigration, stagingMigration, membersMigration, tokensMigration];

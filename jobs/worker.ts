@@ -1,0 +1,100 @@
+/**
+ * A running worker: a BullMQ Worker dispatching jobs to their processors
+ * through the registry, plus the periodic orphan sweep. The CLI's `orgsync
+ * worker` adds configuration and signals; tests start workers in-process.
+ */
+import { hostname } from 'node:os';
+import { type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { QueueConfig, SourcesConfig, WorkerConfig } from '../src/config.js';
+import type { Db } from '../src/adapters/db/index.js';
+import type { Logger } from '../src/adapters/log.js';
+import { workerOptions } from '../src/adapters/queue/index.js';
+import type { JobName } from '../src/app/jobContracts.js';
+import { sweepOrphans } from '../src/app/orphanSweep.js';
+import { buildRegistry } from './index.js';
+import type { AnyJobDefinition, JobDeps } from './types.js';
+
+export interface WorkerSettings {
+  queue: QueueConfig;
+  worker: WorkerConfig;
+  sources: SourcesConfig;
+  lockTimeoutSeconds: number;
+}
+
+export interface WorkerRuntimeDeps {
+  db: Db;
+  /** A 'worker' role connection: BullMQ shares it and duplicates it for its blocking reads. */
+  redis: Redis;
+  queue: Queue;
+  log: Logger;
+  settings: WorkerSettings;
+  /** Defaults to every job in jobs/; tests pass their own to prove the start-up check. */
+  registry?: ReadonlyMap<JobName, AnyJobDefinition>;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** One orphan sweep now (also runs at start-up and every requeueIntervalSeconds). */
+  sweep(): Promise<void>;
+  /**
+   * Stops taking jobs and waits up to `graceMs` for the running ones. False
+   * when some were still running: they are abandoned, and BullMQ's stalled
+   * recovery hands them to another worker once their lock expires.
+   */
+  stop(graceMs: number): Promise<boolean>;
+}
+
+export async function startWorker(deps: WorkerRuntimeDeps, opts: { concurrency: number }): Promise<RunningWorker> {
+  const registry = deps.registry ?? buildRegistry();
+  const { settings, log } = deps;
+  const jobDeps: JobDeps = { db: deps.db, queue: deps.queue, log, lockTimeoutSeconds: settings.lockTimeoutSeconds, sources: settings.sources };
+
+  const dispatch = async (job: Job): Promise<unknown> => {
+    const definition = registry.get(job.name as JobName);
+    if (!definition) throw new UnrecoverableError(`no processor for job "${job.name}"`);
+    const payload = definition.payload.safeParse(job.data);
+    if (!payload.success) throw new UnrecoverableError(`job "${job.name}" has an invalid payload: ${payload.error.message}`);
+    return definition.process(job, jobDeps);
+  };
+
+  const worker = new Worker(settings.queue.name, dispatch, {
+    ...workerOptions(deps.redis, settings.queue, opts.concurrency),
+    name: `${hostname()}:${process.pid}`,
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled (its worker died or hung): it runs again'));
+
+  const sweep = async () => {
+    try {
+      const r = await sweepOrphans(deps, { minAgeMs: settings.worker.requeueMinAgeSeconds * 1000 });
+      if (r.requeued.length + r.failed.length + r.inconsistent.length > 0) log.warn(r, 'orphan sweep');
+    } catch (err) {
+      log.error({ err }, 'orphan sweep failed');
+    }
+  };
+  await sweep();
+  const timer = setInterval(() => void sweep(), settings.worker.requeueIntervalSeconds * 1000);
+  timer.unref();
+
+  void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped on an error'));
+  await worker.waitUntilReady();
+  log.info({ queue: settings.queue.name, prefix: settings.queue.prefix, concurrency: opts.concurrency }, 'worker started');
+
+  return {
+    worker,
+    sweep,
+    async stop(graceMs) {
+      clearInterval(timer);
+      let timeout: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        worker.close().then(() => true),
+        new Promise<boolean>((resolve) => {
+          timeout = setTimeout(() => resolve(false), graceMs);
+        }),
+      ]);
+      clearTimeout(timeout);
+      return finished;
+    },
+  };
+}

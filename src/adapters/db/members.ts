@@ -1,0 +1,75 @@
+/**
+ * Department members (`department_members`): loaded per organization in one
+ * query, and written from a MembersPlan as a handful of batched statements in
+ * the import's transaction, after the departments (new departments must exist
+ * for the foreign key).
+ */
+import type { Knex } from 'knex';
+import type { MembersPlan, Organization } from '../../core/model.js';
+import type { Db } from './connection.js';
+import { batches, chunks, maxBatchRows } from './batch.js';
+import { TABLES } from './tables.js';
+import { toDbDateTime } from './values.js';
+
+export function membersRepo(db: Db) {
+  const table = (runner: Knex | Knex.Transaction) => runner(TABLES.departmentMembers);
+  const rowsPerBatch = maxBatchRows(db.dialect);
+
+  return {
+    /** Every membership of the organization: department id → member ids. */
+    async loadForOrganization(organizationId: string, trx?: Knex.Transaction): Promise<Map<string, Set<string>>> {
+      const rows = (await table(trx ?? db.knex)
+        .select('department_id', 'member_id')
+        .where('organization_id', organizationId)) as { department_id: string; member_id: string }[];
+      const out = new Map<string, Set<string>>();
+      for (const r of rows) {
+        const set = out.get(r.department_id);
+        if (set) set.add(r.member_id);
+        else out.set(r.department_id, new Set([r.member_id]));
+      }
+      return out;
+    },
+
+    /**
+     * Removes, adds, then sets member_count of the departments whose count
+     * changes (one UPDATE per distinct count: counts repeat a lot). Touches
+     * nothing else of the department rows (updated_at stays: the department's
+     * own data did not change).
+     */
+    async applyMembers(trx: Knex.Transaction, org: Organization, plan: MembersPlan, { runId, now }: { runId: string; now: Date }): Promise<void> {
+      // Row-value IN: (department_id, member_id) IN ((?, ?), ...), on MySQL/MariaDB and SQLite alike.
+      for (const batch of chunks(plan.removes, rowsPerBatch)) {
+        await table(trx)
+          .where('organization_id', org.id)
+          .whereIn(
+            ['department_id', 'member_id'],
+            batch.map((m) => [m.departmentId, m.memberId]),
+          )
+          .delete();
+      }
+      const at = toDbDateTime(now);
+      const rows = plan.adds.map((m) => ({
+        department_id: m.departmentId,
+        member_id: m.memberId,
+        organization_id: org.id,
+        created_at: at,
+        last_import_run_id: runId,
+      }));
+      for (const batch of batches(rows, rowsPerBatch)) await table(trx).insert(batch);
+
+      const byCount = new Map<number, string[]>();
+      for (const c of plan.counts) {
+        const ids = byCount.get(c.memberCount);
+        if (ids) ids.push(c.departmentId);
+        else byCount.set(c.memberCount, [c.departmentId]);
+      }
+      for (const [count, ids] of byCount) {
+        for (const chunk of chunks(ids, rowsPerBatch)) {
+          await trx(TABLES.departments).whereIn('id', chunk).update({ member_count: count });
+        }
+      }
+    },
+  };
+}
+
+export type MembersRepo = ReturnType<typeof membersRepo>;

@@ -1,0 +1,116 @@
+/**
+ * The HTTP API as a Fastify app. buildApp() only wires: every dependency with
+ * a lifetime comes in through `deps` (see deps.ts), so tests drive the app
+ * with app.inject() and `orgsync serve` adds nothing but listen() and signals.
+ *
+ * Layout:
+ *   /healthz, /readyz            public (orchestrators)
+ *   /openapi.json, /docs         public (the API reference)
+ *   /v1/...                      bearer token on every route (one hook on the scope)
+ *   /admin/login, /admin/queues  the Bull Board dashboard, admin session cookie
+ */
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { ulid } from 'ulid';
+import { requireBearerToken } from './auth.js';
+import { registerDashboard } from './dashboard.js';
+import type { AppDeps } from './deps.js';
+import { ApiError, installErrorHandling } from './errors.js';
+import { registerOpenApi } from './openapi.js';
+import { departmentRoutes } from './routes/departments.js';
+import { healthRoutes } from './routes/health.js';
+import { importRoutes } from './routes/imports.js';
+import { runRoutes } from './routes/runs.js';
+import { scheduleRoutes } from './routes/schedules.js';
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, for the test that checks none skips authentication. */
+    routeTable: RouteEntry[];
+  }
+}
+
+/** A client's own X-Request-Id is kept when it is tame (it ends up in logs); otherwise we make one. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : `req_${ulid()}`;
+}
+
+function loggerOptions(deps: AppDeps) {
+  if (deps.logger === false) return false;
+  const { level, stream } = deps.logger ?? { level: 'info' };
+  // Secrets never reach a log line: tokens and session cookies are censored
+  // wherever a serializer might put them.
+  return {
+    level,
+    ...(stream ? { stream } : {}),
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'],
+      censor: '[redacted]',
+    },
+  };
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(deps),
+    genReqId: requestId,
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    trustProxy: deps.config.http.trustProxy,
+    // The default for every route: small. Upload routes raise their own.
+    bodyLimit: deps.config.http.jsonBodyLimit,
+    return503OnClosing: true,
+  });
+  app.decorate('routeTable', [] as RouteEntry[]);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) if (method !== 'HEAD') app.routeTable.push({ method, url: route.url });
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', String(request.id));
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    // After authentication, so the limit is per token (per client address before it).
+    hook: 'preHandler',
+    max: deps.config.http.rateLimit.max,
+    timeWindow: deps.config.http.rateLimit.windowMs,
+    keyGenerator: (request: FastifyRequest) => request.principal?.tokenId ?? request.ip,
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(429, 'RATE_LIMITED', `Too many requests for this token; retry in ${context.after}.`, {
+        limit: context.max,
+        retry_after: context.after,
+      }),
+  });
+  await registerOpenApi(app);
+
+  healthRoutes(app, deps);
+  await app.register(
+    async (v1) => {
+      requireBearerToken(v1, deps.db);
+      // JSON only on this scope (Fastify also parses text/plain by default);
+      // the imports scope below installs its own parsers for uploads.
+      v1.removeContentTypeParser('text/plain');
+      departmentRoutes(v1, deps);
+      runRoutes(v1, deps);
+      scheduleRoutes(v1, deps);
+      await v1.register(async (uploads) => importRoutes(uploads, deps));
+    },
+    { prefix: '/v1' },
+  );
+  await registerDashboard(app, deps);
+  return app;
+}

@@ -1,0 +1,88 @@
+/**
+ * Bearer-token authentication and organization scoping.
+ *
+ * Every route under /v1 requires `Authorization: Bearer <token>` (the hook is
+ * installed on the whole /v1 scope, so a new route cannot forget it). An
+ * organization token sees only its own organization: any other organization,
+ * existing or not, answers 404 exactly like a missing one, so ids and codes
+ * cannot be probed. Admin tokens may act on every organization.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Db, organizationsRepo } from '../db/index.js';
+import { type Principal, verifyToken } from '../../app/tokens.js';
+import type { Organization } from '../../core/model.js';
+import { ApiError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on every authenticated route. */
+    principal?: Principal;
+    /** The organization of the path's {org}, once resolved (see organizationFor). */
+    organization?: Organization;
+  }
+}
+
+export const unauthorized = (): ApiError =>
+  new ApiError(401, 'UNAUTHORIZED', 'Send a valid API token as "Authorization: Bearer <token>".');
+
+/** The token of an `Authorization: Bearer ...` header, if the header has that form. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  return m?.[1];
+}
+
+/**
+ * Installs, on every route of `scope`: the bearer-token check, and for routes
+ * with an {org} path parameter the organization scope check. Both run in
+ * onRequest (routing has filled in the params by then), so an organization
+ * token gets its 404 for another organization before any body is read or
+ * validated, whatever the route. Admins pass through: a route decides whether
+ * an organization that does not exist yet may be created (imports).
+ */
+export function requireBearerToken(scope: FastifyInstance, db: Db): void {
+  scope.addHook('onRequest', async (request) => {
+    const token = bearerToken(request);
+    const principal = token === undefined ? undefined : await verifyToken(db, token);
+    if (!principal) throw unauthorized();
+    request.principal = principal;
+    // The token id (never the secret) in every later log line of the request.
+    request.log = request.log.child({ token_id: principal.tokenId });
+    const ref = (request.params as Record<string, unknown> | undefined)?.org;
+    if (typeof ref === 'string' && !principal.isAdmin) await organizationFor(request, db, ref);
+  });
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized();
+  return request.principal;
+}
+
+export const organizationNotFound = (ref: string): ApiError =>
+  new ApiError(404, 'ORGANIZATION_NOT_FOUND', `No organization "${ref}".`, { organization: ref });
+
+/** Whether the principal may act on the organization with this id. */
+export function mayAccess(principal: Principal, organizationId: string): boolean {
+  return principal.isAdmin || principal.organizationId === organizationId;
+}
+
+/**
+ * The organization named in the path (its code, or its `org_...` id), if the
+ * request's token may see it; otherwise 404, whether or not it exists.
+ */
+export async function organizationFor(request: FastifyRequest, db: Db, ref: string): Promise<Organization> {
+  const principal = principalOf(request);
+  if (request.organization && (request.organization.code === ref || request.organization.id === ref)) return request.organization;
+  const orgs = organizationsRepo(db);
+  const org = (await orgs.findByCode(ref)) ?? (ref.startsWith('org_') ? await orgs.findById(ref) : undefined);
+  if (!org || !mayAccess(principal, org.id)) throw organizationNotFound(ref);
+  request.organization = org;
+  return org;
+}
+
+export function requireAdmin(request: FastifyRequest): Principal {
+  const principal = principalOf(request);
+  if (!principal.isAdmin) throw new ApiError(403, 'ADMIN_REQUIRED', 'This needs an admin token.');
+  return principal;
+}

@@ -1,0 +1,117 @@
+/**
+ * POST /v1/organizations/{org}/imports: an import file as the raw body or as a
+ * multipart upload, options as query (or form) fields. The file is received
+ * whole (uploads.ts), then staged and queued by the same submitImport the CLI's
+ * `enqueue` uses: 202 with the run id. `?wait=true` waits (bounded) for a
+ * worker to finish it and answers 200 with the report instead.
+ *
+ * Registered on its own scope: here JSON, CSV, YAML and NDJSON bodies are file
+ * contents to stage byte for byte, never parsed by the server.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { FINAL_RUN_STATUSES, importRunsRepo, organizationsRepo } from '../../db/index.js';
+import { loadStoredReport } from '../../../app/runReport.js';
+import { submitImport } from '../../../app/submitImport.js';
+import type { Organization } from '../../../core/model.js';
+import { organizationFor, organizationNotFound, principalOf } from '../auth.js';
+import type { AppDeps } from '../deps.js';
+import { importOptionsFrom } from '../importOptionsInput.js';
+import { runLinks, toApiReport } from '../runPresenters.js';
+import { commonErrors, ErrorEnvelope, OrgParams } from '../schemas/common.js';
+import { ImportAccepted, ImportQuery, ImportReport } from '../schemas/imports.js';
+import { RAW_UPLOAD_TYPES, receiveMultipartUpload, receiveRawUpload, type SpooledUpload } from '../uploads.js';
+
+const DEFAULT_WAIT_SECONDS = 10;
+
+/**
+ * The organization to import into. Only an admin may import into one that does
+ * not exist yet, and only with createOrg; anyone else gets the same 404 as for
+ * an organization they may not see.
+ */
+async function targetOrganization(request: FastifyRequest, deps: AppDeps, ref: string, createOrg: boolean): Promise<Pick<Organization, 'code'>> {
+  const principal = principalOf(request);
+  if (principal.isAdmin && createOrg && !(await organizationsRepo(deps.db).findByCode(ref))) {
+    if (ref.startsWith('org_')) throw organizationNotFound(ref);
+    return { code: ref };
+  }
+  return organizationFor(request, deps.db, ref);
+}
+
+/** Polls the run row until it is final (or held for approval) or the time is up. */
+async function waitForRun(deps: AppDeps, runId: string, seconds: number, signal: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + seconds * 1000;
+  const runs = importRunsRepo(deps.db);
+  for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
+    const run = await runs.getRun(runId);
+    if (run && (FINAL_RUN_STATUSES.includes(run.status) || run.status === 'needs_approval')) return true;
+    const left = deadline - Date.now();
+    if (left <= 0 || signal.aborted) return false;
+    await sleep(Math.min(pause, left));
+  }
+}
+
+export async function importRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const limit = deps.config.http.uploadLimit;
+  app.removeAllContentTypeParsers();
+  // Raw bodies reach the handler as the request stream; uploads.ts enforces the limit while spooling.
+  app.addContentTypeParser(Object.keys(RAW_UPLOAD_TYPES), (_request, payload, done) => done(null, payload));
+  await app.register(multipart, { limits: { fileSize: limit } });
+
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.post(
+    '/organizations/:org/imports',
+    {
+      bodyLimit: limit,
+      schema: {
+        tags: ['Imports'],
+        summary: 'Upload an import',
+        description:
+          'Send the file as the raw body (Content-Type text/csv, application/yaml, application/json or application/x-ndjson) or as the ' +
+          'file part of a multipart/form-data upload. Import options are query parameters (or form fields), named like the CLI flags: ' +
+          '`mode=sync`, `dry-run=true`, `parent-ref=code`, `max-deactivate=10%`, `create-org=true` (admin tokens only)... ' +
+          'The file is staged and queued: 202 with the run id. With `wait=true` the request waits up to `timeout` seconds for a ' +
+          'worker and answers 200 with the report when the run finished in time. A file over the upload limit (413) or cut short (400) ' +
+          'is refused whole.',
+        params: OrgParams,
+        querystring: ImportQuery,
+        uploadBody: true,
+        response: { 200: ImportReport, 202: ImportAccepted, ...commonErrors, 413: ErrorEnvelope, 415: ErrorEnvelope },
+      },
+    },
+    async (request, reply) => {
+      // An organization token was already held to its own, existing organization
+      // by the auth hook, before any byte of the body was read. An admin's
+      // createOrg may sit in a form field, so admins are checked once the form is read.
+      let upload: SpooledUpload;
+      if (request.isMultipart()) upload = await receiveMultipartUpload(request, limit);
+      else upload = await receiveRawUpload(request, limit, request.query.filename ?? 'upload');
+      try {
+        const options = importOptionsFrom([request.query, upload.fields], upload.impliedFormat);
+        const org = await targetOrganization(request, deps, request.params.org, options.createOrg);
+        const result = await submitImport({ db: deps.db, queue: deps.queue }, { organizationCode: org.code, source: upload.source, options });
+        if (result.kind !== 'submitted') throw new Error('an upload is never skipped');
+        request.log.info({ run_id: result.runId, bytes: upload.size, duplicate: result.duplicate, enqueued: result.enqueued }, 'import submitted');
+        if (!result.enqueued) request.log.warn({ run_id: result.runId, err: result.enqueueError }, 'run staged but not enqueued; a worker sweep will enqueue it');
+
+        if (request.query.wait) {
+          const seconds = Math.min(request.query.timeout ?? DEFAULT_WAIT_SECONDS, deps.config.http.maxWaitSeconds);
+          const controller = new AbortController();
+          request.raw.once('close', () => controller.abort());
+          if (await waitForRun(deps, result.runId, seconds, controller.signal)) {
+            return reply.code(200).send(toApiReport(await loadStoredReport(deps.db, result.runId), org.code));
+          }
+        }
+        const run = await importRunsRepo(deps.db).getRun(result.runId);
+        return reply
+          .code(202)
+          .header('location', runLinks(org.code, result.runId).self)
+          .send({ runId: result.runId, status: run?.status ?? 'queued', duplicate: result.duplicate, links: runLinks(org.code, result.runId) });
+      } finally {
+        await upload.cleanup();
+      }
+    },
+  );
+}

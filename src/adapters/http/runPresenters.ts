@@ -1,0 +1,62 @@
+/**
+ * Import runs and reports → the API's JSON shapes (schemas/imports.ts).
+ */
+import type { ImportRunRecord } from '../db/index.js';
+import type { ImportReport } from '../../app/importService.js';
+
+export function runLinks(orgCode: string, runId: string) {
+  const self = `/v1/organizations/${encodeURIComponent(orgCode)}/imports/${runId}`;
+  return { self, errors: `${self}/errors`, errors_csv: `${self}/errors?format=csv` };
+}
+
+export function toApiRun(run: ImportRunRecord, orgCode: string) {
+  return {
+    runId: run.id,
+    organization: run.organizationCode,
+    status: run.status,
+    mode: run.mode,
+    dryRun: run.dryRun,
+    source: run.sourceName,
+    format: run.format,
+    counts: run.counts,
+    progress: run.progress,
+    error: run.errorCode === null ? null : { code: run.errorCode, message: run.errorMessage ?? '', line: run.errorLine },
+    warnings: run.warnings,
+    attempts: run.attempts,
+    parentRunId: run.parentRunId,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    links: runLinks(orgCode, run.id),
+  };
+}
+
+/** The report of a finished run: the fields of the CLI's `--json` report, plus links. */
+export function toApiReport(report: ImportReport, orgCode: string) {
+  return {
+    runId: report.runId,
+    organization: report.organization,
+    mode: report.mode,
+    dryRun: report.dryRun,
+    status: report.status,
+    applied: report.applied,
+    counts: report.counts,
+    errors: report.errors.map((e) => ({ row: e.row, code: e.code, field: e.field, message: e.message, key: e.key ?? null })),
+    warnings: report.warnings,
+    fileError: report.fileError ? { code: report.fileError.code, message: report.fileError.message, line: report.fileError.line ?? null } : null,
+    links: runLinks(orgCode, report.runId),
+  };
+}
+
+/** Failed and skipped rows with their errors and original records: the JSON twin of the errors CSV. */
+export function failedRowsOf(report: ImportReport) {
+  return report.rowResults
+    .filter((r) => r.action === 'failed' || r.action === 'skipped')
+    .map((r) => ({
+      row: r.row,
+      key: r.key,
+      action: r.action as 'failed' | 'skipped',
+      errors: r.errors.map((e) => ({ code: e.code, field: e.field, message: e.message })),
+      raw: report.failedRaw.get(r.row) ?? {},
+    }));
+}

@@ -1,0 +1,166 @@
+/**
+ * Import runs over HTTP: the 202 answer, run status, the report, the errors.
+ * Runs are the same records `orgsync runs` and `orgsync report` show.
+ */
+import { z } from 'zod';
+import { documented, queryBoolean } from './common.js';
+
+const RUN_ID = 'run_01JC7A1B2C3D4E5F6G7H8J9K0M';
+const links = (org: string, runId: string) => ({
+  self: `/v1/organizations/${org}/imports/${runId}`,
+  errors: `/v1/organizations/${org}/imports/${runId}/errors`,
+  errors_csv: `/v1/organizations/${org}/imports/${runId}/errors?format=csv`,
+});
+
+const Links = z.strictObject({ self: z.string(), errors: z.string(), errors_csv: z.string() });
+const RunStatus = z.enum(['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'needs_approval']);
+const Counts = z.strictObject({
+  rows: z.int(),
+  created: z.int(),
+  updated: z.int(),
+  moved: z.int(),
+  unchanged: z.int(),
+  merged: z.int(),
+  deactivated: z.int(),
+  failed: z.int(),
+  skipped: z.int(),
+});
+const counts = { rows: 3, created: 2, updated: 0, moved: 0, unchanged: 0, merged: 0, deactivated: 0, failed: 1, skipped: 0 };
+const RunError = z.strictObject({ code: z.string(), message: z.string(), line: z.int().nullable() });
+const Issue = z.strictObject({ row: z.int(), code: z.string(), field: z.string(), message: z.string(), key: z.string().nullable() });
+const issue = { row: 3, code: 'PARENT_NOT_FOUND', field: 'parent', message: 'no department has code "MISSING", in the file or in the database', key: 'C' };
+
+export const ImportAccepted = documented(
+  'ImportAccepted',
+  z.strictObject({
+    runId: z.string(),
+    status: RunStatus,
+    duplicate: z.boolean().describe('True when an identical upload was still queued or running: this is that run.'),
+    links: Links,
+  }),
+  [{ runId: RUN_ID, status: 'queued', duplicate: false, links: links('acme', RUN_ID) }],
+);
+
+export const ImportReport = documented(
+  'ImportReport',
+  z.strictObject({
+    runId: z.string(),
+    organization: z.string(),
+    mode: z.enum(['upsert', 'sync']),
+    dryRun: z.boolean(),
+    status: RunStatus,
+    applied: z.boolean().describe('Whether departments were written.'),
+    counts: Counts,
+    errors: z.array(Issue),
+    warnings: z.array(z.string()),
+    fileError: RunError.nullable().describe('Why the whole file failed, when it did (nothing was written).'),
+    links: Links,
+  }),
+  [
+    {
+      runId: RUN_ID,
+      organization: 'acme',
+      mode: 'upsert',
+      dryRun: false,
+      status: 'completed_with_errors',
+      applied: true,
+      counts,
+      errors: [issue],
+      warnings: [],
+      fileError: null,
+      links: links('acme', RUN_ID),
+    },
+  ],
+);
+
+const runExample = {
+  runId: RUN_ID,
+  organization: 'acme',
+  status: 'completed_with_errors' as const,
+  mode: 'upsert' as const,
+  dryRun: false,
+  source: 'hris-export.csv',
+  format: 'csv',
+  counts,
+  progress: { phase: 'done', rowsDone: 3, rowsTotal: 3 },
+  error: null,
+  warnings: [],
+  attempts: 1,
+  parentRunId: null,
+  createdAt: '2025-11-02T08:21:40.120Z',
+  startedAt: '2025-11-02T08:21:40.250Z',
+  finishedAt: '2025-11-02T08:21:40.610Z',
+  links: links('acme', RUN_ID),
+};
+
+export const Run = documented(
+  'ImportRun',
+  z.strictObject({
+    runId: z.string(),
+    organization: z.string(),
+    status: RunStatus,
+    mode: z.enum(['upsert', 'sync']),
+    dryRun: z.boolean(),
+    source: z.string().describe('The uploaded file name, or the schedule\'s source.'),
+    format: z.string().nullable(),
+    counts: Counts.nullable().describe('Null until the run has planned.'),
+    progress: z.unknown().nullable().describe('The last progress a worker reported: { phase, rowsDone, rowsTotal }.'),
+    error: RunError.nullable(),
+    warnings: z.array(z.string()),
+    attempts: z.int(),
+    parentRunId: z.string().nullable().describe('The run this one retries or approves.'),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    links: Links,
+  }),
+  [runExample],
+);
+
+export const RunList = documented('ImportRunList', z.strictObject({ data: z.array(Run) }), [{ data: [runExample] }]);
+
+export const RunErrors = documented(
+  'ImportRunErrors',
+  z.strictObject({
+    runId: z.string(),
+    status: RunStatus,
+    fileError: RunError.nullable(),
+    rows: z.array(
+      z.strictObject({
+        row: z.int(),
+        key: z.string(),
+        action: z.enum(['failed', 'skipped']),
+        errors: z.array(z.strictObject({ code: z.string(), field: z.string(), message: z.string() })),
+        raw: z.record(z.string(), z.unknown()).describe('The record as it was read from the file.'),
+      }),
+    ),
+  }),
+  [
+    {
+      runId: RUN_ID,
+      status: 'completed_with_errors',
+      fileError: null,
+      rows: [{ row: 3, key: 'C', action: 'failed', errors: [{ code: issue.code, field: issue.field, message: issue.message }], raw: { name: 'Child', code: 'C', parentCode: 'MISSING' } }],
+    },
+  ],
+);
+
+export const RunParams = z.object({ org: z.string().min(1).max(191), runId: z.string().min(1).max(64) });
+
+export const ImportQuery = z
+  .object({
+    wait: queryBoolean.optional().describe('Wait for the run to finish (up to `timeout` seconds) and answer 200 with its report.'),
+    timeout: z.coerce.number().int().min(1).max(3600).optional().describe('Seconds to wait with `wait=true` (default 10; capped by the server).'),
+    filename: z.string().min(1).max(255).optional().describe('The file name to record for a raw-body upload (helps format detection).'),
+  })
+  .catchall(z.string())
+  .describe('Any import option of the CLI, e.g. `mode=sync`, `dry-run=true`, `parent-ref=code`, `max-deactivate=10%`.');
+
+export const RunListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  status: RunStatus.optional(),
+});
+
+export const ErrorsQuery = z.object({
+  format: z.enum(['json', 'csv']).default('json').describe('`csv`: the fix-and-reimport file, as `orgsync report --format csv` writes it.'),
+});

@@ -1,0 +1,81 @@
+/**
+ * Plans held for approval. A sync that would deactivate more than its
+ * threshold allows can stop as `needs_approval` instead of failing: its plan
+ * is stored with a fingerprint of the departments it was made from, and
+ * `orgsync approve` applies exactly that plan, but only while the fingerprint
+ * still matches (anything else would apply decisions made on stale data).
+ */
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import type { Knex } from 'knex';
+import type { Db, ImportRunStatus, RunError } from '../adapters/db/index.js';
+import { importRunsRepo, runQueueRepo, stagingRepo } from '../adapters/db/index.js';
+import type { ImportPlan, Organization, StoredDepartment } from '../core/model.js';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * A hash of everything a plan depends on besides the input: the organization
+ * (or its absence) and every stored department with every field. `stored`
+ * comes from loadForOrganization, ordered by id, with a fixed field order.
+ */
+export function departmentsFingerprint(org: Organization | undefined, stored: readonly StoredDepartment[]): string {
+  const hash = createHash('sha256');
+  hash.update(org ? `${org.id}\n${org.code}\n${org.nameScope}\n` : 'no organization\n');
+  for (const d of stored) hash.update(`${JSON.stringify(d)}\n`);
+  return hash.digest('hex');
+}
+
+export interface Hold {
+  runId: string;
+  plan: ImportPlan;
+  fingerprint: string;
+  error: RunError;
+  warnings: readonly string[];
+  /** The status the run holds from: running, or needs_approval when an approval re-planned it. */
+  from: ImportRunStatus;
+  lockAcquiredAt: Date;
+}
+
+/** Why a sync was held instead of applied: what the report and the failed job say. */
+export function heldOverThreshold(runId: string, deactivations: number, active: number, limit: number): RunError & { message: string } {
+  return {
+    code: 'DEACTIVATION_THRESHOLD_EXCEEDED',
+    message: `this sync would deactivate ${deactivations} of ${active} active departments; --max-deactivate allows ${limit}. Nothing was written. If the file is a complete export, run "orgsync approve ${runId}" to apply exactly this plan.`,
+  };
+}
+
+/** An approval that found the departments changed since its plan was made. */
+export function heldAgain(runId: string, organizationCode: string, deactivations: number): RunError & { message: string } {
+  return {
+    code: 'DEACTIVATION_THRESHOLD_EXCEEDED',
+    message: `the departments of "${organizationCode}" changed since this plan was made, so it was not applied; planned again, it would deactivate ${deactivations}. Nothing was written. Review it and run "orgsync approve ${runId}" again.`,
+  };
+}
+
+/** Stores the plan (gzipped JSON, chunked) and stops the run as needs_approval, inside the import's transaction. */
+export async function holdPlan(db: Db, trx: Knex.Transaction, hold: Hold): Promise<void> {
+  const bytes = await gzipAsync(Buffer.from(JSON.stringify(hold.plan), 'utf8'));
+  await stagingRepo(db).write(hold.runId, 'plan', [bytes], trx);
+  await runQueueRepo(db).holdForApproval(
+    hold.runId,
+    { counts: hold.plan.counts, error: hold.error, fingerprint: hold.fingerprint, warnings: hold.warnings, from: hold.from, lockAcquiredAt: hold.lockAcquiredAt },
+    trx,
+  );
+}
+
+/** The held plan, if the departments are still exactly those it was made from; undefined otherwise. */
+export async function approvedPlan(db: Db, trx: Knex.Transaction, runId: string, fingerprint: string): Promise<ImportPlan | undefined> {
+  const run = await importRunsRepo(db).getRun(runId, trx);
+  if (run?.planFingerprint !== fingerprint) return undefined;
+  const bytes = await stagingRepo(db).readAll(runId, 'plan', trx);
+  if (!bytes) return undefined;
+  return JSON.parse((await gunzipAsync(bytes)).toString('utf8')) as ImportPlan;
+}
+
+/** After the approved plan was applied: nothing is held any more. */
+export async function releaseHeldPlan(db: Db, trx: Knex.Transaction, runId: string): Promise<void> {
+  await stagingRepo(db).remove(runId, ['plan'], trx);
+}

@@ -1,0 +1,75 @@
+/**
+ * Runs a queued run: the one pipeline (runImport) fed from the bytes staged
+ * at submission. Used by the import-departments and retry-failed-rows jobs.
+ *
+ * Safe to call again for the same run, as stalled-job recovery and retries
+ * do: runImport refuses to start a finished run and re-checks under the
+ * organization's lock, and its apply is one transaction, so a run killed
+ * half-way left nothing behind and simply runs again.
+ */
+import type { Db } from '../adapters/db/index.js';
+import { FINAL_RUN_STATUSES, type ImportRunRecord, importRunsRepo, stagingRepo } from '../adapters/db/index.js';
+import { type ImportOptions, importOptionsInput, parseImportOptions } from '../core/importOptions.js';
+import { type ImportProgress, type ImportReport, runImport } from './importService.js';
+import { loadStoredReport, RunNotFoundError } from './runReport.js';
+
+/** Why a run failed as a whole, other than a problem with its file (FileError codes). */
+export const RUN_FAILURE_CODES = {
+  INPUT_MISSING: 'The staged input of a queued run is gone, so it cannot run.',
+  INVALID_RUN_OPTIONS: 'The options stored with a queued run are not valid for this version of orgsync.',
+  RETRIES_EXHAUSTED: 'Every attempt hit a transient fault (database or Redis unreachable, lock timeout); see the worker logs.',
+  INTERNAL_ERROR: 'The run failed on an unexpected error; see the worker logs.',
+  JOB_LOST: 'The queue gave the job up (for example its worker died more often than ORGSYNC_MAX_STALLED_COUNT allows).',
+} as const;
+export type RunFailureCode = keyof typeof RUN_FAILURE_CODES;
+
+/** A run that cannot run and never will (bad stored state): the job must not be retried. */
+export class RunUnrunnableError extends Error {
+  override readonly name = 'RunUnrunnableError';
+}
+
+export interface QueuedRunOptions {
+  lockTimeoutSeconds: number;
+  onProgress?: (p: ImportProgress) => void;
+  /** 'approve': apply the plan a needs_approval run holds (see ThresholdPolicy). */
+  approve?: boolean;
+  /** Called once the run is known to be runnable, before it starts. */
+  onStart?: (run: ImportRunRecord) => void;
+}
+
+export async function markRunFailed(db: Db, runId: string, code: RunFailureCode, message: string): Promise<boolean> {
+  return importRunsRepo(db).finishRun(runId, { status: 'failed', counts: null, error: { code, message } });
+}
+
+export async function executeQueuedRun(db: Db, runId: string, opts: QueuedRunOptions): Promise<ImportReport> {
+  const run = await importRunsRepo(db).getRun(runId);
+  if (!run) throw new RunUnrunnableError(new RunNotFoundError(runId).message);
+  if (FINAL_RUN_STATUSES.includes(run.status) || (run.status === 'needs_approval') !== (opts.approve ?? false)) {
+    return loadStoredReport(db, runId);
+  }
+
+  const parsed = parseImportOptions(importOptionsInput(run.options as unknown as ImportOptions));
+  if (!parsed.ok) {
+    if (!opts.approve) await markRunFailed(db, runId, 'INVALID_RUN_OPTIONS', parsed.message);
+    throw new RunUnrunnableError(`run ${runId}: ${parsed.message}`);
+  }
+  const staging = stagingRepo(db);
+  if (!(await staging.has(runId, 'input'))) {
+    if (!opts.approve) await markRunFailed(db, runId, 'INPUT_MISSING', RUN_FAILURE_CODES.INPUT_MISSING);
+    throw new RunUnrunnableError(`run ${runId}: ${RUN_FAILURE_CODES.INPUT_MISSING}`);
+  }
+  opts.onStart?.(run);
+  const report = await runImport(db, {
+    runId,
+    organizationCode: run.organizationCode === '' ? undefined : run.organizationCode,
+    source: { name: run.sourceName, bytes: staging.read(runId, 'input') },
+    options: parsed.value,
+    onProgress: opts.onProgress,
+    lockTimeoutSeconds: opts.lockTimeoutSeconds,
+    // Nobody is watching a queued run: a sync over its threshold waits for `orgsync approve`.
+    overThreshold: opts.approve ? 'approve' : 'hold',
+  });
+  // The input is only needed while the run may run again, or be approved.
+  if (report.status !== 'needs_approval') await staging.remove(runId, ['input']);
+  return report;
+}

@@ -1,0 +1,72 @@
+/**
+ * Retrying the rows of a run that failed (for example PARENT_NOT_FOUND, until
+ * someone created the missing parent): a new run, linked to the original by
+ * parent_run_id, imports only those rows; the rows that go through are then
+ * marked resolved in the original run's report.
+ *
+ * The retry's input is a JSON array of the failed rows' original records
+ * (stored with the row results), one record per line: record i is on line
+ * i + 2, which is the row number the JSON reader gives it. A row map staged
+ * with it (original row numbers, in the same order) ties the two together.
+ */
+import type { Db } from '../adapters/db/index.js';
+import { importRunsRepo, runQueueRepo, stagingRepo } from '../adapters/db/index.js';
+import { type ImportOptions, importOptionsInput, parseImportOptions } from '../core/importOptions.js';
+import { JOB_NAMES } from './jobContracts.js';
+import { RunNotFoundError } from './runReport.js';
+import { bufferSource, type SubmitDeps, type SubmitResult, submitImport } from './submitImport.js';
+
+export class RetryNotPossibleError extends Error {
+  override readonly name = 'RetryNotPossibleError';
+}
+
+/** The row number the JSON reader gives the i-th record of a retry input. */
+const lineOfRecord = (i: number): number => i + 2;
+
+export async function submitRetry(deps: SubmitDeps, originalRunId: string): Promise<SubmitResult & { kind: 'submitted' }> {
+  const run = await importRunsRepo(deps.db).getRun(originalRunId);
+  if (!run) throw new RunNotFoundError(originalRunId);
+  const retryable = run.status === 'completed_with_errors' || (run.status === 'failed' && run.errorCode === 'ATOMIC_ABORTED');
+  if (!retryable) {
+    throw new RetryNotPossibleError(`run ${originalRunId} is ${run.status}: only runs that finished with row errors can be retried`);
+  }
+  const rows = await runQueueRepo(deps.db).unresolvedFailedRows(originalRunId);
+  if (rows.length === 0) throw new RetryNotPossibleError(`run ${originalRunId} has no failed rows left to retry`);
+
+  // Only the failed rows, so never a sync (it would deactivate everything else); always JSON (see above).
+  const parsed = parseImportOptions({ ...importOptionsInput(run.options as unknown as ImportOptions), mode: 'upsert', format: 'json' });
+  if (!parsed.ok) throw new RetryNotPossibleError(`run ${originalRunId} has options this version cannot use: ${parsed.message}`);
+  const input = `[\n${rows.map((r) => JSON.stringify(r.raw ?? {})).join(',\n')}\n]\n`;
+  const result = await submitImport(deps, {
+    organizationCode: run.organizationCode,
+    source: bufferSource(`retry-of-${originalRunId}.json`, Buffer.from(input, 'utf8')),
+    options: parsed.value,
+    jobName: JOB_NAMES.retryFailedRows,
+    parentRunId: originalRunId,
+    extraStaging: [{ kind: 'rowmap', bytes: Buffer.from(JSON.stringify(rows.map((r) => r.rowNumber))) }],
+  });
+  if (result.kind !== 'submitted') throw new Error('a retry is never skipped');
+  return result;
+}
+
+/**
+ * After a retry run finished: marks the original's rows that went through.
+ * Idempotent (the row map is consumed), so a re-delivered job may call it again.
+ * Returns the number of rows marked.
+ */
+export async function markRetriedRows(db: Db, retryRunId: string): Promise<number> {
+  const runs = importRunsRepo(db);
+  const run = await runs.getRun(retryRunId);
+  if (!run?.parentRunId || run.dryRun || (run.status !== 'completed' && run.status !== 'completed_with_errors')) return 0;
+  const staging = stagingRepo(db);
+  const map = await staging.readAll(retryRunId, 'rowmap');
+  if (!map) return 0;
+  const originalRows = JSON.parse(map.toString('utf8')) as number[];
+  const stillFailing = new Set(
+    (await runs.getRowResults(retryRunId)).filter((r) => r.action === 'failed' || r.action === 'skipped').map((r) => r.rowNumber),
+  );
+  const resolved = originalRows.filter((_, i) => !stillFailing.has(lineOfRecord(i)));
+  await runQueueRepo(db).markResolved(run.parentRunId, resolved, retryRunId);
+  await staging.remove(retryRunId, ['rowmap']);
+  return resolved.length;
+}

@@ -1,0 +1,114 @@
+/**
+ * The mapping file (`--mapping FILE.yaml`): a recurring export described once
+ * instead of with a string of flags. It names the user's columns in our
+ * vocabulary and carries the shape options; flags given on the command line
+ * win over the file. Unknown keys are errors that name them (a typo must not
+ * be silently ignored on a nightly run).
+ *
+ *     organization: acme
+ *     encoding: windows-1252
+ *     parentRef: code
+ *     columns:
+ *       Kostenstelle: code
+ *       Bezeichnung: name
+ *       Übergeordnet: parentCode
+ *       Bemerkung: ignore
+ *     defaults:
+ *       location: Bern
+ */
+import { z } from 'zod';
+import { TEXT_ENCODINGS, parseEncoding } from '../read/decode.js';
+import { type InputField, fieldForColumn } from '../normalize/vocabulary.js';
+
+/** A column mapped to `ignore` is read by nothing and not warned about. */
+export const IGNORE = 'ignore';
+
+/** The field a mapping value names (any accepted alias: `parent_id`, `parentCode`...), `ignore`, or undefined. */
+export function mappedField(value: string): InputField | typeof IGNORE | undefined {
+  if (value.trim().toLowerCase() === IGNORE) return IGNORE;
+  const field = fieldForColumn(value);
+  return field === 'ignored' ? undefined : field;
+}
+
+/** Fields a mapping's `defaults` may set: plain department data, not identity or structure. */
+export const DEFAULTABLE_FIELDS: readonly InputField[] = [
+  'description',
+  'location',
+  'i18n',
+  'customData',
+  'isVirtual',
+  'leaderUserIds',
+  'postIds',
+  'color',
+  'tenantId',
+  'isActive',
+];
+
+const text = z.string().trim().min(1);
+
+/** `--encoding` and the mapping's `encoding`: a known name or alias (utf8, cp1252...). */
+export const EncodingSchema = z.string().transform((value, ctx) => {
+  const encoding = parseEncoding(value);
+  if (encoding === undefined) {
+    ctx.addIssue({ code: 'custom', message: `unknown encoding "${value}"; use one of ${TEXT_ENCODINGS.join(', ')}` });
+    return z.NEVER;
+  }
+  return encoding;
+});
+
+/** `Division,Department,Team` or a list. */
+export const ColumnListSchema = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((c) => c.trim()))
+  .refine((list) => list.length > 0 && list.every((c) => c !== ''), 'must name at least one column, and no empty column names')
+  .refine((list) => new Set(list).size === list.length, 'names a column twice');
+
+export const MappingSchema = z.strictObject({
+  /** The import's organization; must agree with --org when both are given. */
+  organization: text.max(191).optional(),
+  format: z.enum(['csv', 'yaml', 'json', 'ndjson']).optional(),
+  encoding: EncodingSchema.optional(),
+  parentRef: z.enum(['auto', 'id', 'openDepartmentId', 'code']).optional(),
+  /** The file's column → our field (or `ignore`). */
+  columns: z
+    .record(z.string(), z.string())
+    .superRefine((columns, ctx) => {
+      for (const [column, value] of Object.entries(columns)) {
+        if (mappedField(value) === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [column],
+            message: `"${value}" is not a department field (use a field such as name, code, openDepartmentId, parentCode, description, or "ignore")`,
+          });
+        }
+      }
+    })
+    .optional(),
+  pathColumn: text.optional(),
+  pathSeparator: z.string().min(1).optional(),
+  levelColumns: ColumnListSchema.optional(),
+  memberColumn: text.optional(),
+  repeatedRows: z.boolean().optional(),
+  keepUnknownColumns: z.boolean().optional(),
+  cleanNames: z.boolean().optional(),
+  /** YAML/JSON: the key that holds nested child departments (default `children`). */
+  childrenKey: text.optional(),
+  /** Values for fields that no column gives, or whose cell is empty. */
+  defaults: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.record(z.string(), z.unknown())]))
+    .superRefine((defaults, ctx) => {
+      for (const key of Object.keys(defaults)) {
+        const field = mappedField(key);
+        if (field === undefined || field === IGNORE || !DEFAULTABLE_FIELDS.includes(field)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `"${key}" cannot have a default; defaults may set ${DEFAULTABLE_FIELDS.join(', ')}`,
+          });
+        }
+      }
+    })
+    .optional(),
+});
+
+export type Mapping = z.output<typeof MappingSchema>;

@@ -1,0 +1,61 @@
+/**
+ * The HTTP server's settings (`orgsync serve`), merged into the configuration
+ * by config.ts. Kept apart so each file stays about one thing; nothing here
+ * reads process.env.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.coerce.number().int().positive();
+const boolish = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+
+export const HttpEnv = {
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // Loopback by default: exposing the API is a deliberate choice (docker-compose sets 0.0.0.0).
+  ORGSYNC_HTTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  // JSON routes (create department, schedules, approve...) need little; uploads need room.
+  ORGSYNC_HTTP_JSON_LIMIT_BYTES: positiveInt.default(256 * 1024),
+  ORGSYNC_HTTP_UPLOAD_LIMIT_BYTES: positiveInt.default(50 * 1024 * 1024),
+  ORGSYNC_HTTP_RATE_LIMIT: positiveInt.default(600),
+  ORGSYNC_HTTP_RATE_WINDOW_SECONDS: positiveInt.default(60),
+  // The longest `?wait=true&timeout=` an import request may hold its connection.
+  ORGSYNC_HTTP_MAX_WAIT_SECONDS: positiveInt.default(60),
+  // Signs dashboard session cookies. Unset: a random key per process, so sessions
+  // end when the server restarts and do not carry across several server processes.
+  ORGSYNC_SESSION_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
+  ORGSYNC_SESSION_TTL_SECONDS: positiveInt.default(8 * 3600),
+  // Behind a TLS-terminating proxy: honour X-Forwarded-* (client ip, https for secure cookies).
+  ORGSYNC_HTTP_TRUST_PROXY: boolish,
+};
+
+type HttpEnvValues = z.output<z.ZodObject<typeof HttpEnv>>;
+
+export interface HttpConfig {
+  port: number;
+  host: string;
+  jsonBodyLimit: number;
+  uploadLimit: number;
+  rateLimit: { max: number; windowMs: number };
+  maxWaitSeconds: number;
+  sessionSecret: string | undefined;
+  sessionTtlSeconds: number;
+  trustProxy: boolean;
+}
+
+export function httpConfigOf(e: HttpEnvValues): { http: HttpConfig } {
+  return {
+    http: {
+      port: e.PORT,
+      host: e.ORGSYNC_HTTP_HOST,
+      jsonBodyLimit: e.ORGSYNC_HTTP_JSON_LIMIT_BYTES,
+      uploadLimit: e.ORGSYNC_HTTP_UPLOAD_LIMIT_BYTES,
+      rateLimit: { max: e.ORGSYNC_HTTP_RATE_LIMIT, windowMs: e.ORGSYNC_HTTP_RATE_WINDOW_SECONDS * 1000 },
+      maxWaitSeconds: e.ORGSYNC_HTTP_MAX_WAIT_SECONDS,
+      sessionSecret: e.ORGSYNC_SESSION_SECRET,
+      sessionTtlSeconds: e.ORGSYNC_SESSION_TTL_SECONDS,
+      trustProxy: e.ORGSYNC_HTTP_TRUST_PROXY,
+    },
+  };
+}
