@@ -5,34 +5,42 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { SourceUnavailableError } from '../adapters/sources/file.js';
-import { registerAdmin } from './commands/admin.js';
-import { registerImport } from './commands/import.js';
-import { registerEnqueue } from './commands/enqueue.js';
-import { registerSchedule } from './commands/schedule.js';
-import { registerWorker } from './commands/worker.js';
-import { registerServe } from './commands/serve.js';
-import { registerToken } from './commands/token.js';
 import { UsageError } from './context.js';
 import { EXIT } from './render.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Command modules by the command names they register, loaded on demand: the
+ * server pulls in Fastify and the worker BullMQ, and an `import` should not pay
+ * for either at start-up.
+ */
+const COMMAND_MODULES: [names: string[], load: () => Promise<Register>][] = [
+  [['import'], async () => (await import('./commands/import.js')).registerImport],
+  [['enqueue', 'retry', 'approve'], async () => (await import('./commands/enqueue.js')).registerEnqueue],
+  [['schedule'], async () => (await import('./commands/schedule.js')).registerSchedule],
+  [['worker'], async () => (await import('./commands/worker.js')).registerWorker],
+  [['migrate', 'org', 'runs', 'report', 'tree'], async () => (await import('./commands/admin.js')).registerAdmin],
+  [['serve'], async () => (await import('./commands/serve.js')).registerServe],
+  [['token'], async () => (await import('./commands/token.js')).registerToken],
+];
+
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command()
     .name('orgsync')
     .description('Import and keep in sync the department trees of organizations.')
     .showHelpAfterError()
     .exitOverride();
-  registerImport(program);
-  registerEnqueue(program);
-  registerSchedule(program);
-  registerWorker(program);
-  registerAdmin(program);
-  registerServe(program);
-  registerToken(program);
+  // The first word that is not an option names the command; without one (or for
+  // an unknown one) every command is registered, for help and error messages.
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = COMMAND_MODULES.filter(([names]) => word !== undefined && names.includes(word));
+  for (const [, load] of wanted.length > 0 ? wanted : COMMAND_MODULES) (await load())(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

@@ -195,6 +195,10 @@ function utf16Tail(bytes: Uint8Array, littleEndian: boolean): Uint8Array {
   return bytes.subarray(end);
 }
 
+function nulByte(line: number, encoding: Encoding): FileError {
+  return new FileError('INVALID_ENCODING', 'the file contains a NUL byte; is it binary (for example an Excel workbook)?', line, { encoding });
+}
+
 /**
  * Decodes a byte stream into text chunks. Throws FileError INVALID_ENCODING
  * (with the physical line) on an invalid byte sequence or a NUL character.
@@ -233,6 +237,9 @@ export async function* decodeText(
       let bad =
         encoding === 'utf-8' ? findInvalidUtf8(pending, final) : encoding === 'windows-1252' ? -1 : findInvalidUtf16(pending, encoding === 'utf-16le', final);
       if (bad === -1) bad = pending.length; // should not happen; point past the chunk
+      // A NUL before the bad sequence is the first problem in the file: report that one.
+      const nul = encoding === 'utf-8' ? pending.indexOf(0) : -1;
+      if (nul !== -1 && nul < bad) throw nulByte(lineOfByte(pending, nul), encoding);
       throw invalidEncoding(encoding, lineOfByte(pending, bad));
     }
     if (chunk !== undefined) {
@@ -240,11 +247,7 @@ export async function* decodeText(
       else if (encoding !== 'windows-1252') carry = utf16Tail(concat(carry, chunk), encoding === 'utf-16le');
     }
     const nul = text.indexOf('\0');
-    if (nul !== -1) {
-      throw new FileError('INVALID_ENCODING', 'the file contains a NUL byte; is it binary (for example an Excel workbook)?', lines.lineIn(text, nul), {
-        encoding,
-      });
-    }
+    if (nul !== -1) throw nulByte(lines.lineIn(text, nul), encoding);
     lines.feed(text);
     return text;
   };
