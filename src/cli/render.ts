@@ -3,6 +3,7 @@
  * commands so the queue's `enqueue --wait` prints exactly what `import` prints.
  */
 import type { ImportReport } from '../app/importService.js';
+import { reportSummary } from '../app/reportSummary.js';
 
 export const EXIT = { ok: 0, fileError: 1, usage: 2, rowErrors: 3 } as const;
 
@@ -14,18 +15,7 @@ export function exitCodeOf(report: Pick<ImportReport, 'status' | 'fileError' | '
 
 /** The --json shape: stable, documented in README and docs/. */
 export function reportJson(report: ImportReport): Record<string, unknown> {
-  return {
-    runId: report.runId,
-    organization: report.organization,
-    mode: report.mode,
-    dryRun: report.dryRun,
-    status: report.status,
-    applied: report.applied,
-    counts: report.counts,
-    errors: report.errors.map((e) => ({ row: e.row, code: e.code, field: e.field, message: e.message, key: e.key ?? null })),
-    warnings: report.warnings,
-    ...(report.fileError ? { fileError: report.fileError } : {}),
-  };
+  return { ...reportSummary(report), ...(report.fileError ? { fileError: report.fileError } : {}) };
 }
 
 const MAX_ERRORS_SHOWN = 20;

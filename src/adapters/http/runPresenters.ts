@@ -1,6 +1,7 @@
 /**
  * Import runs and reports → the API's JSON shapes (schemas/imports.ts).
  */
+import { reportSummary } from '../../app/reportSummary.js';
 import type { ImportRunRecord } from '../db/index.js';
 import type { ImportReport } from '../../app/importService.js';
 
@@ -34,15 +35,7 @@ export function toApiRun(run: ImportRunRecord, orgCode: string) {
 /** The report of a finished run: the fields of the CLI's `--json` report, plus links. */
 export function toApiReport(report: ImportReport, orgCode: string) {
   return {
-    runId: report.runId,
-    organization: report.organization,
-    mode: report.mode,
-    dryRun: report.dryRun,
-    status: report.status,
-    applied: report.applied,
-    counts: report.counts,
-    errors: report.errors.map((e) => ({ row: e.row, code: e.code, field: e.field, message: e.message, key: e.key ?? null })),
-    warnings: report.warnings,
+    ...reportSummary(report),
     fileError: report.fileError ? { code: report.fileError.code, message: report.fileError.message, line: report.fileError.line ?? null } : null,
     links: runLinks(orgCode, report.runId),
   };
