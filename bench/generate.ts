@@ -95,3 +95,39 @@ export function leaves(tree: Tree): number[] {
   for (let i = 0; i < hasChild.length; i++) if (!hasChild[i]) out.push(i);
   return out;
 }
+
+export interface HrisExport {
+  csv: string;
+  /** Departments that have at least one employee (every prefix of their paths is one too). */
+  departments: number;
+}
+
+/**
+ * An HRIS employee export: one row per employee, in employee-id order (so a
+ * department's rows are scattered through the file, as in a real export),
+ * the department as a path (`Dept 0 > Dept 3 > Dept 41`) in DEPARTMENT, plus
+ * columns orgsync does not map. Employees are spread uniformly over the
+ * departments of a random tree (about 50 per department at the sizes the
+ * bench uses, so every department appears).
+ */
+export function hrisCsv(employees: number, departments: number, seed = 99): HrisExport {
+  const tree = randomTree(departments, seed);
+  const paths: string[] = [];
+  for (let i = 0; i < departments; i++) {
+    // randomTree numbers parents before their children.
+    const p = tree.parents[i]!;
+    paths.push(p < 0 ? `Dept ${i}` : `${paths[p]} > Dept ${i}`);
+  }
+  const rand = rng(seed + 1);
+  const used = new Uint8Array(departments);
+  const lines: string[] = ['EMPLOYEE_ID,FULL_NAME,EMAIL,DEPARTMENT'];
+  for (let k = 0; k < employees; k++) {
+    const d = Math.floor(rand() * departments);
+    used[d] = 1;
+    const id = `E${String(k + 1).padStart(7, '0')}`;
+    lines.push(`${id},Employee ${k + 1},${id.toLowerCase()}@example.com,${paths[d]}`);
+  }
+  // Departments named only as a prefix of another path are created too.
+  for (let i = departments - 1; i >= 0; i--) if (used[i] && tree.parents[i]! >= 0) used[tree.parents[i]!] = 1;
+  return { csv: `${lines.join('\n')}\n`, departments: used.reduce((n, u) => n + u, 0) };
+}

@@ -2,34 +2,224 @@
  * One measurement, run in a child process by bench/run.ts so that peak RSS is
  * the scenario's own. Prints one JSON line: { ms, rss, detail }.
  *
- *   tsx bench/scenario.ts <scenario> <file> <org> [json-args]
+ *   tsx bench/scenario.ts <scenario> '<json args>'
+ *
+ * Everything before the clock starts (connecting, migrating, starting a worker
+ * or a server, seeding) is untimed; `ms` is the wall time of the thing measured.
  */
-import { readFileSync, createReadStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import type { Knex } from 'knex';
 import mysql from 'mysql2/promise';
 import { loadConfig } from '../src/config.js';
-import { openDatabase, migrateLatest } from '../src/adapters/db/index.js';
+import { type Db, migrateLatest, openDatabase } from '../src/adapters/db/index.js';
+import { openQueue, openQueueEvents, openRedis } from '../src/adapters/queue/index.js';
+import { fileSource } from '../src/adapters/sources/file.js';
 import { runImport } from '../src/app/importService.js';
+import { submitImport } from '../src/app/submitImport.js';
+import { createToken } from '../src/app/tokens.js';
+import { waitForRun } from '../src/app/waitForRun.js';
 import { parseImportOptions } from '../src/core/importOptions.js';
 import { newDepartmentId, newOrganizationId } from '../src/ids.js';
+import { freePort, startServer, startWorker } from './services.js';
 
-const [scenario, file, org, extra] = process.argv.slice(2) as [string, string, string, string | undefined];
-const args = extra ? (JSON.parse(extra) as Record<string, unknown>) : {};
+export interface ScenarioArgs {
+  file: string;
+  org: string;
+  /** Import options (as the CLI would parse them); createOrg is always on. */
+  options?: Record<string, unknown>;
+  /** http-departments: seconds and connections. */
+  seconds?: number;
+  connections?: number;
+}
+
+const [scenario, argsJson] = process.argv.slice(2) as [string, string];
+const args = JSON.parse(argsJson) as ScenarioArgs;
 const config = loadConfig();
 if (!config.database.url) throw new Error('bench needs DATABASE_URL (MySQL/MariaDB)');
+const { file, org } = args;
 
-async function inProcessImport(): Promise<Record<string, unknown>> {
+interface Result {
+  ms: number;
+  /** Peak RSS in KiB of the process that did the work (the worker's for queued runs). */
+  rss?: number;
+  detail?: Record<string, unknown>;
+}
+
+function importOptions(extra: Record<string, unknown> = {}) {
+  const options = parseImportOptions({ createOrg: true, ...args.options, ...extra });
+  if (!options.ok) throw new Error(options.message);
+  return options.value;
+}
+
+/** What the organization's department rows look like: changes to any updated_at change the hash. */
+async function departmentsState(db: Db, organizationCode: string): Promise<{ rows: number; updatedAtHash: string }> {
+  const [rows] = (await db.knex.raw(
+    'SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(CONCAT(d.id, d.updated_at))), 0) AS h FROM departments d JOIN organizations o ON o.id = d.organization_id WHERE o.code = ?',
+    [organizationCode],
+  )) as [{ n: number | string; h: number | string }[]];
+  return { rows: Number(rows[0]!.n), updatedAtHash: String(rows[0]!.h) };
+}
+
+/** Counts the statements (and rows they affected) that write `departments`, from knex's query events. */
+function countDepartmentWrites(knex: Knex): { statements: number; rowsAffected: number } {
+  const counts = { statements: 0, rowsAffected: 0 };
+  knex.on('query-response', (response: unknown, query: { sql?: string }) => {
+    if (!/^\s*(insert into|update|delete from)\s+`departments`/i.test(query.sql ?? '')) return;
+    counts.statements++;
+    const header = (Array.isArray(response) ? response[0] : response) as { affectedRows?: number } | undefined;
+    counts.rowsAffected += header?.affectedRows ?? 0;
+  });
+  return counts;
+}
+
+async function inProcessImport(): Promise<Result> {
   const db = await openDatabase(config.database);
   await migrateLatest(db);
-  const options = parseImportOptions({ createOrg: true, ...args });
-  if (!options.ok) throw new Error(options.message);
+  const options = importOptions();
+  const before = await departmentsState(db, org);
+  const writes = countDepartmentWrites(db.knex);
+  const source = await fileSource(file);
+  const phases: Record<string, number> = {};
   const start = performance.now();
-  const report = await runImport(db, { organizationCode: org, source: { name: file, bytes: createReadStream(file, { highWaterMark: 1 << 20 }) }, options: options.value });
+  const report = await runImport(db, {
+    organizationCode: org,
+    source,
+    options,
+    onProgress: (p) => {
+      phases[p.phase] ??= performance.now() - start;
+    },
+  });
   const ms = performance.now() - start;
-  const rows = (await db.knex('departments').where('last_import_run_id', report.runId).count({ n: '*' }).first()) as { n: number | string };
-  await db.close();
   if (report.fileError) throw new Error(`${report.fileError.code}: ${report.fileError.message}`);
-  return { ms, detail: { counts: report.counts, rowsWritten: Number(rows.n) } };
+  const rows = (await db.knex('departments').where('last_import_run_id', report.runId).count({ n: '*' }).first()) as { n: number | string };
+  const after = await departmentsState(db, org);
+  await db.close();
+  const read = phases.planning ?? ms;
+  const planned = phases.writing ?? ms;
+  return {
+    ms,
+    detail: {
+      counts: report.counts,
+      rowsWritten: Number(rows.n),
+      departmentWrites: writes,
+      updatedAtUnchanged: before.rows > 0 && before.rows === after.rows && before.updatedAtHash === after.updatedAtHash,
+      // read: bytes to shaped rows; plan: lock, load of the stored departments, planning; write: statements and commit.
+      phases: { read: read / 1000, plan: (planned - read) / 1000, write: (ms - planned) / 1000 },
+    },
+  };
+}
+
+/** `orgsync enqueue --wait` (fileSource, submitImport, waitForRun) against one `orgsync worker` started before the clock. */
+async function queuedImport(): Promise<Result> {
+  const worker = await startWorker();
+  const db = await openDatabase(config.database);
+  const redis = await openRedis(config.redisUrl, 'client');
+  const queue = openQueue(redis, config.queue);
+  const eventsRedis = await openRedis(config.redisUrl, 'worker');
+  const events = await openQueueEvents(eventsRedis, config.queue);
+  try {
+    const options = importOptions();
+    const start = performance.now();
+    const source = await fileSource(file);
+    const submitted = await submitImport({ db, queue }, { organizationCode: org, source, options });
+    if (submitted.kind !== 'submitted' || !submitted.enqueued) throw new Error(`not enqueued: ${JSON.stringify(submitted)}`);
+    const report = await waitForRun(db, events, submitted.runId);
+    const ms = performance.now() - start;
+    if (report.fileError) throw new Error(`${report.fileError.code}: ${report.fileError.message}`);
+    return { ms, rss: worker.peakRssKiB(), detail: { counts: report.counts, status: report.status, submitterRssKiB: process.resourceUsage().maxRSS } };
+  } finally {
+    await events.close();
+    await eventsRedis.quit();
+    await queue.close();
+    await redis.quit();
+    await db.close();
+    await worker.stop();
+  }
+}
+
+/** A server (and its seeded organization) plus an admin token, for the HTTP scenarios. */
+async function serverWithToken(withWorker: boolean) {
+  const db = await openDatabase(config.database);
+  await migrateLatest(db);
+  const { token } = await createToken(db, { isAdmin: true, name: 'bench' });
+  await db.close();
+  const worker = withWorker ? await startWorker() : undefined;
+  const port = await freePort();
+  const server = await startServer(port);
+  return {
+    base: `http://127.0.0.1:${port}`,
+    token,
+    server,
+    async stop() {
+      await server.stop();
+      await worker?.stop();
+    },
+  };
+}
+
+/** POST .../departments from `connections` concurrent connections for `seconds`: autocannon. */
+async function httpDepartments(): Promise<Result> {
+  const { default: autocannon } = await import('autocannon');
+  // The organization, seeded with the tree in `file` (untimed).
+  const db = await openDatabase(config.database);
+  await migrateLatest(db);
+  const seeded = await runImport(db, { organizationCode: org, source: await fileSource(file), options: importOptions() });
+  await db.close();
+  const seedSize = seeded.counts.created;
+  const http = await serverWithToken(false);
+  let n = 0;
+  const request = {
+    method: 'POST' as const,
+    path: `/v1/organizations/${encodeURIComponent(org)}/departments`,
+    headers: { authorization: `Bearer ${http.token}`, 'content-type': 'application/json' },
+    // Each request a new department, under a random seeded one, identified by code.
+    setupRequest: (req: Record<string, unknown>) => {
+      n++;
+      const body = { name: `API department ${n}`, code: `API-${n}`, parentDepartmentId: `D${(n * 7919) % seedSize}`, departmentIdType: 'code' };
+      return { ...req, body: JSON.stringify(body) };
+    },
+  };
+  try {
+    const run = (connections: number, duration: number) => autocannon({ url: http.base, connections, duration, requests: [request] });
+    await run(10, 2); // warm-up
+    const seconds = args.seconds ?? 10;
+    const r = await run(args.connections ?? 50, seconds);
+    return {
+      ms: seconds * 1000,
+      rss: http.server.peakRssKiB(),
+      detail: {
+        requests: r.requests.total,
+        ok: r['2xx'],
+        non2xx: r.non2xx,
+        errors: r.errors,
+        timeouts: r.timeouts,
+        requestsPerSecond: r['2xx'] / seconds,
+        latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max },
+        connections: args.connections ?? 50,
+        seededDepartments: seedSize,
+      },
+    };
+  } finally {
+    await http.stop();
+  }
+}
+
+/** POST .../imports of the file as a raw text/csv body with wait=true: staging, the queue, a worker, the report. */
+async function httpImport(): Promise<Result> {
+  const http = await serverWithToken(true);
+  try {
+    const body = readFileSync(file);
+    const url = `${http.base}/v1/organizations/${encodeURIComponent(org)}/imports?create-org=true&wait=true&timeout=600&filename=bench.csv`;
+    const start = performance.now();
+    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${http.token}`, 'content-type': 'text/csv' }, body });
+    const report = (await res.json()) as { status?: string; counts?: unknown };
+    const ms = performance.now() - start;
+    if (res.status !== 200 || report.status !== 'completed') throw new Error(`HTTP ${res.status}: ${JSON.stringify(report).slice(0, 500)}`);
+    return { ms, rss: http.server.peakRssKiB(), detail: { counts: report.counts, status: report.status } };
+  } finally {
+    await http.stop();
+  }
 }
 
 interface Prepared {
@@ -40,7 +230,12 @@ interface Prepared {
   description: string;
 }
 
-/** Parents before children, with ids: what the floor and the naive way start from (untimed). */
+/**
+ * Parents before children, with ids: what the floor and the naive way start
+ * from (untimed). Ids are made in insertion order, as orgsync makes them, so
+ * the primary key grows at its end: made in file order instead, the 1,000,000
+ * row floor took 6 minutes of page splits.
+ */
 function topological(records: string[][]): Prepared[] {
   const byCode = new Map(records.map((r) => [r[1]!, r]));
   const depth = new Map<string, number>();
@@ -53,8 +248,9 @@ function topological(records: string[][]): Prepared[] {
     return d;
   };
   return records
-    .map((r) => ({ id: newDepartmentId(), name: r[0]!, code: r[1]!, parentCode: r[2]!, description: r[3]!, d: depthOf(r[1]!) }))
-    .sort((a, b) => a.d - b.d);
+    .map((r) => ({ name: r[0]!, code: r[1]!, parentCode: r[2]!, description: r[3]!, d: depthOf(r[1]!) }))
+    .sort((a, b) => a.d - b.d)
+    .map((r) => ({ ...r, id: newDepartmentId() }));
 }
 
 async function createOrg(conn: mysql.Connection): Promise<string> {
@@ -63,8 +259,8 @@ async function createOrg(conn: mysql.Connection): Promise<string> {
   return id;
 }
 
-async function floor(): Promise<Record<string, unknown>> {
-  const prepared = topological((parse(readFileSync(file), { from_line: 2 }) as string[][]));
+async function floor(): Promise<Result> {
+  const prepared = topological(parse(readFileSync(file), { from_line: 2 }) as string[][]);
   const conn = await mysql.createConnection({ uri: config.database.url!, charset: 'utf8mb4' });
   const orgId = await createOrg(conn);
   const byCode = new Map<string, { id: string; path: string; depth: number }>();
@@ -90,8 +286,8 @@ async function floor(): Promise<Record<string, unknown>> {
   return { ms, detail: { rows: values.length } };
 }
 
-async function naive(): Promise<Record<string, unknown>> {
-  const prepared = topological((parse(readFileSync(file), { from_line: 2 }) as string[][]));
+async function naive(): Promise<Result> {
+  const prepared = topological(parse(readFileSync(file), { from_line: 2 }) as string[][]);
   const conn = await mysql.createConnection({ uri: config.database.url!, charset: 'utf8mb4' });
   const orgId = await createOrg(conn);
   const start = performance.now();
@@ -112,7 +308,15 @@ async function naive(): Promise<Record<string, unknown>> {
   return { ms, detail: { rows: prepared.length } };
 }
 
-const run = { floor, naive, import: inProcessImport }[scenario as 'floor' | 'naive' | 'import'];
+const scenarios: Record<string, () => Promise<Result>> = {
+  floor,
+  naive,
+  import: inProcessImport,
+  queued: queuedImport,
+  'http-departments': httpDepartments,
+  'http-import': httpImport,
+};
+const run = scenarios[scenario];
 if (!run) throw new Error(`unknown scenario ${scenario}`);
 const result = await run();
-process.stdout.write(`${JSON.stringify({ ...result, rss: process.resourceUsage().maxRSS })}\n`);
+process.stdout.write(`${JSON.stringify({ ...result, rss: result.rss ?? process.resourceUsage().maxRSS })}\n`);

@@ -7,6 +7,10 @@ import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
+const boolish = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
 
 /** `{"https://hris.example.com": {"Authorization": "Bearer ..."}}`: headers sent to one origin only. */
 const HttpHeadersSchema = z
@@ -68,9 +72,20 @@ export const QueueEnv = {
   ORGSYNC_REQUEUE_MIN_AGE_SECONDS: nonNegativeInt.default(30),
   ORGSYNC_SOURCE_HTTP_HEADERS: HttpHeadersSchema,
   ORGSYNC_SOURCE_HTTP_TIMEOUT_SECONDS: positiveInt.default(120),
+  // File and glob sources must lie under this directory (symbolic links resolved). Unset: anywhere.
+  ORGSYNC_SOURCE_ROOT: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z
+      .string()
+      .trim()
+      .refine((v) => v.startsWith('/'), { message: 'must be an absolute path, e.g. /mnt/hr' })
+      .optional(),
+  ),
+  // http(s) sources on loopback, private or link-local addresses are refused unless this is true.
+  ORGSYNC_SOURCE_ALLOW_PRIVATE: boolish,
 };
 
-type QueueEnvValues = { [K in keyof typeof QueueEnv]: z.output<(typeof QueueEnv)[K]> };
+type QueueEnvValues = z.output<z.ZodObject<typeof QueueEnv>>;
 
 export interface Retention {
   /** How many finished jobs Redis keeps at most. */
@@ -107,6 +122,10 @@ export interface SourcesConfig {
   /** Extra request headers by URL origin (an HRIS API token, say). */
   httpHeaders: Readonly<Record<string, Readonly<Record<string, string>>>>;
   httpTimeoutSeconds: number;
+  /** File and glob sources must lie under this directory; undefined: anywhere. */
+  root: string | undefined;
+  /** Whether http(s) sources may be on loopback, private or link-local addresses (an intranet HRIS). */
+  allowPrivateNetworks: boolean;
 }
 
 export function queueConfigOf(e: QueueEnvValues): { queue: QueueConfig; worker: WorkerConfig; sources: SourcesConfig } {
@@ -128,6 +147,11 @@ export function queueConfigOf(e: QueueEnvValues): { queue: QueueConfig; worker: 
       requeueIntervalSeconds: e.ORGSYNC_REQUEUE_INTERVAL_SECONDS,
       requeueMinAgeSeconds: e.ORGSYNC_REQUEUE_MIN_AGE_SECONDS,
     },
-    sources: { httpHeaders: e.ORGSYNC_SOURCE_HTTP_HEADERS, httpTimeoutSeconds: e.ORGSYNC_SOURCE_HTTP_TIMEOUT_SECONDS },
+    sources: {
+      httpHeaders: e.ORGSYNC_SOURCE_HTTP_HEADERS,
+      httpTimeoutSeconds: e.ORGSYNC_SOURCE_HTTP_TIMEOUT_SECONDS,
+      root: e.ORGSYNC_SOURCE_ROOT,
+      allowPrivateNetworks: e.ORGSYNC_SOURCE_ALLOW_PRIVATE,
+    },
   };
 }

@@ -88,7 +88,7 @@ interface ReadResult {
   inputRows: number;
   mergedRows: number;
   /** With a member column: member ids per planner row. */
-  members?: Map<number, string[]>;
+  members?: Map<number, ReadonlySet<string>>;
   /** The organization a mapping file names. */
   mappingOrganization?: string;
   columns: string[];

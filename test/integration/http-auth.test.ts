@@ -12,6 +12,28 @@ import { call, createOrg, envelopeOf, type HttpHarness, openHttpHarness } from '
 /** Routes anyone may call: health for orchestrators, the API reference, and the dashboard's login form. */
 const PUBLIC = [/^\/healthz$/, /^\/readyz$/, /^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/admin\/login$/, /^\/admin\/logout$/];
 
+/**
+ * Exactly the routes the policy above lets through, so a route added under
+ * /docs or next to the health checks cannot become public unnoticed: adding
+ * one means adding it here, on purpose.
+ */
+const PUBLIC_ROUTES = [
+  'GET /docs',
+  'GET /docs/json',
+  'GET /docs/static/*',
+  'GET /docs/static/index.html',
+  'GET /docs/static/swagger-initializer.js',
+  'GET /docs/yaml',
+  'GET /openapi.json',
+  'GET /healthz',
+  'GET /readyz',
+  'GET /admin/login',
+  'POST /admin/login',
+  'POST /admin/logout',
+].sort();
+
+const DASHBOARD = /^\/admin\/queues(\/|$)/;
+
 function concrete(url: string, org: string): string {
   return url
     .replace(':org', org)
@@ -68,6 +90,56 @@ describe.each(dialects)('authentication on %s', (dialect) => {
         if (res.statusCode !== 404 || envelopeOf(res).code !== 'ORGANIZATION_NOT_FOUND') failures.push(`${method} ${url} for another organization: ${res.statusCode}`);
         const missing = await call(h.app, acme, method as 'GET', concrete(url, 'no-such-org'), { json });
         if (missing.statusCode !== 404) failures.push(`${method} ${url} for a missing organization: ${missing.statusCode}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('the public routes are exactly the policy, answer without a token, and the reference documents the whole /v1 API', async () => {
+    const isPublic = (url: string) => PUBLIC.some((p) => p.test(url));
+    expect(h.app.routeTable.filter((r) => isPublic(r.url)).map((r) => `${r.method} ${r.url}`).sort()).toEqual(PUBLIC_ROUTES);
+    // Everything else is either the token-guarded API or the session-guarded dashboard.
+    expect(h.app.routeTable.filter((r) => !isPublic(r.url) && !r.url.startsWith('/v1/') && !DASHBOARD.test(r.url))).toEqual([]);
+    // Every /v1 route names its organization, so the tenancy check (404 for another organization) applies to all of them.
+    expect(h.app.routeTable.filter((r) => r.url.startsWith('/v1/') && !r.url.startsWith('/v1/organizations/:org'))).toEqual([]);
+    for (const url of ['/healthz', '/openapi.json', '/docs/json', '/docs/yaml', '/docs/static/swagger-initializer.js', '/admin/login']) {
+      expect((await h.app.inject(url)).statusCode, url).toBe(200);
+    }
+    for (const url of ['/docs', '/docs/static/index.html']) expect([200, 302], url).toContain((await h.app.inject(url)).statusCode);
+    expect([200, 503]).toContain((await h.app.inject('/readyz')).statusCode);
+
+    const doc = (await h.app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, { security?: unknown[] }>>; security: unknown[] };
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+    const v1 = h.app.routeTable.filter((r) => r.url.startsWith('/v1/')).map((r) => `${r.method} ${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+    expect(documented.map((d) => d.route).filter((r) => r.includes(' /v1/')).sort()).toEqual(v1.sort());
+    // No /v1 operation opts out of the bearer scheme, and the dashboard is not in the reference.
+    expect(documented.filter((d) => d.route.includes(' /v1/') && Array.isArray(d.op.security) && d.op.security.length === 0)).toEqual([]);
+    expect(documented.filter((d) => d.route.includes(' /admin'))).toEqual([]);
+  });
+
+  it("the dashboard: a bearer token is no session, and a revoked admin's session opens no dashboard route", async () => {
+    const doomed = await cliToken(['--admin', '--name', 'doomed ops']);
+    const login = await h.app.inject({
+      method: 'POST',
+      url: '/admin/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ token: doomed.token }).toString(),
+    });
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    // While valid, the session works: the walk below is not refused for an unrelated reason.
+    expect((await h.app.inject({ url: '/admin/queues/api/queues', headers: { cookie } })).statusCode).toBe(200);
+    expect((await orgsync(h.db, ['token', 'revoke', doomed.id])).code).toBe(0);
+    const failures: string[] = [];
+    for (const { method, url } of h.app.routeTable.filter((r) => DASHBOARD.test(r.url))) {
+      const path = concrete(url, 'acme');
+      for (const [label, headers] of [
+        ['admin bearer token', { authorization: `Bearer ${admin}` }],
+        ['organization bearer token', { authorization: `Bearer ${acme}` }],
+        ['revoked admin session', { cookie }],
+      ] as const) {
+        const res = await h.app.inject({ method: method as 'GET', url: path, headers });
+        if (res.statusCode !== 401) failures.push(`${method} ${url} with ${label}: ${res.statusCode}`);
       }
     }
     expect(failures).toEqual([]);

@@ -94,7 +94,9 @@ describe('scheduled syncs', () => {
     try {
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const results = await syncResults();
-      await tq.startWorker(await openSecondHandle(db), { sources: { httpHeaders: { [origin]: { Authorization: 'Bearer s3cret' } }, httpTimeoutSeconds: 10 } });
+      // The test's server is on loopback, which workers refuse unless allowed (SSRF).
+      const sources = { httpHeaders: { [origin]: { Authorization: 'Bearer s3cret' } }, httpTimeoutSeconds: 10, root: undefined, allowPrivateNetworks: true };
+      await tq.startWorker(await openSecondHandle(db), { sources });
       await addSchedule(tq.queue, jobOptions(tq.config), {
         name: 'hris',
         organizationCode: 'remote',

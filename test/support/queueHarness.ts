@@ -96,7 +96,7 @@ export async function openTestQueue(name: string, overrides: Partial<QueueConfig
       const settings: WorkerSettings = {
         queue: config,
         worker: { concurrency: 1, shutdownGraceSeconds: 30, requeueIntervalSeconds: 3600, requeueMinAgeSeconds: 0 },
-        sources: opts.sources ?? { httpHeaders: {}, httpTimeoutSeconds: 10 },
+        sources: opts.sources ?? { httpHeaders: {}, httpTimeoutSeconds: 10, root: undefined, allowPrivateNetworks: false },
         lockTimeoutSeconds: opts.lockTimeoutSeconds ?? 30,
       };
       const worker = await startWorker(

@@ -59,7 +59,9 @@ describe('sources', () => {
 
   it('never shows credentials', () => {
     expect(redactSourceUrl('https://user:pw@hr.example.com/x.csv?token=abc&tenant=1')).toBe('https://hr.example.com/x.csv?token=***&tenant=***');
-    expect(describeSource(parseSourceSpec('https://u:p@h.example.com/a'))).toBe('https://h.example.com/a');
+    // Schedules stored before credentials in URLs were refused still print without them.
+    expect(describeSource({ kind: 'http', url: 'https://u:p@h.example.com/a' })).toBe('https://h.example.com/a');
+    expect(() => parseSourceSpec('https://u:p@h.example.com/a')).toThrow('the URL holds credentials');
   });
 
   it('matches file names with *, ? and [...]', () => {

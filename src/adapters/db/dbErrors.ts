@@ -8,6 +8,8 @@ interface DriverError {
   errno?: unknown;
   name?: unknown;
   cause?: unknown;
+  /** mysql2: true when the error killed the connection. */
+  fatal?: unknown;
 }
 
 /** Errors after which re-running the whole transaction is expected to succeed. */
@@ -65,12 +67,23 @@ export function isTransientConflict(err: unknown): boolean {
   return false;
 }
 
+/**
+ * A connection that died under a transaction (KILL, a server restart, a proxy
+ * dropping it) often surfaces without any of the codes above: knex rolls back
+ * on the dead connection and rejects with the ROLLBACK's error, "Can't add new
+ * command when connection is in closed state", which has no code and replaces
+ * the original one. mysql2 marks every error that ends a connection `fatal`.
+ */
+const DEAD_CONNECTION_MESSAGE = /Can't add new command when connection is in closed state|Connection lost: The server closed the connection/;
+
 /** Lost or refused connections, and a knex pool that could not hand out a connection in time. */
 export function isConnectionError(err: unknown): boolean {
   for (const e of chain(err)) {
     if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
     if (typeof e.errno === 'number' && CONNECTION_ERRNOS.has(e.errno)) return true;
     if (e.name === 'KnexTimeoutError') return true;
+    if (e.fatal === true) return true;
+    if (e instanceof Error && DEAD_CONNECTION_MESSAGE.test(e.message)) return true;
   }
   return false;
 }

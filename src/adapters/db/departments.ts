@@ -12,7 +12,7 @@ import type {
   StoredDepartment,
 } from '../../core/model.js';
 import type { Db } from './connection.js';
-import { batches, chunks, maxBatchRows } from './batch.js';
+import { batches, chunks, mapped, maxBatchRows, runInOrder } from './batch.js';
 import { TABLES } from './tables.js';
 import { fromDbBoolean, fromDbInteger, fromDbJson, toDbDateTime, toDbJson } from './values.js';
 
@@ -195,7 +195,16 @@ export function departmentsRepo(db: Db) {
 
   /** Every department of the organization (active or not), in one query. */
   async function loadForOrganization(organizationId: string, trx?: Knex.Transaction): Promise<StoredDepartment[]> {
-    const rows = (await table(trx ?? db.knex)
+    const runner = trx ?? db.knex;
+    // MySQL/MariaDB: without the hint, `ORDER BY id` makes the optimizer walk
+    // the whole primary key (every organization's departments) once an
+    // organization holds more than a few percent of the table: measured on
+    // MariaDB 10.11 with eight 100,000-department organizations, 2.4 s of
+    // mostly page reads against 0.4 s through the organization's index plus a
+    // sort of its own rows. (Alone in the table, the hint costs ~0.15 s.)
+    const from = db.dialect === 'mysql' ? runner.raw('?? FORCE INDEX (??)', [TABLES.departments, 'departments_org_parent_idx']) : TABLES.departments;
+    const rows = (await runner
+      .from(from)
       .select(MODEL_COLUMNS)
       .where('organization_id', organizationId)
       .orderBy('id')) as DepartmentRow[];
@@ -232,30 +241,32 @@ export function departmentsRepo(db: Db) {
       const changes = [...plan.updates, ...plan.deactivations];
 
       const rekeyed = changes.filter((u) => changesUniqueKeys(u, org.nameScope)).map((u) => u.after.id);
-      for (const ids of chunks(rekeyed, rowsPerBatch)) {
-        // By primary key only (assertPlanBelongsTo vouched for the ids): an extra
-        // organization_id condition makes SQLite scan the organization per statement.
-        await table(trx)
-          .whereIn('id', ids)
-          .update({ code: null, open_department_id: null, name_scope_key: placeholderKey(trx) });
+      // One statement after another (runInOrder prepares each while the previous
+      // runs); rows are built one batch at a time, so a large import never holds
+      // a second copy of every department as database rows.
+      function* statements(): Generator<Knex.QueryBuilder> {
+        for (const ids of chunks(rekeyed, rowsPerBatch)) {
+          // By primary key only (assertPlanBelongsTo vouched for the ids): an extra
+          // organization_id condition makes SQLite scan the organization per statement.
+          yield table(trx)
+            .whereIn('id', ids)
+            .update({ code: null, open_department_id: null, name_scope_key: placeholderKey(trx) });
+        }
+        const toRow = (d: StoredDepartment) => toWriteRow(d, org, runId, at);
+        for (const batch of batches(mapped(plan.creates, toRow), rowsPerBatch)) {
+          yield table(trx).insert(batch);
+        }
+        for (const batch of batches(
+          mapped(changes, (u) => toRow(u.after)),
+          rowsPerBatch,
+        )) {
+          // On MySQL the row conflicts on the primary key first (InnoDB checks
+          // the clustered index before secondary unique indexes), so this always
+          // updates the row with that id.
+          yield table(trx).insert(batch).onConflict('id').merge(UPDATE_COLUMNS);
+        }
       }
-
-      for (const batch of batches(
-        plan.creates.map((d) => toWriteRow(d, org, runId, at)),
-        rowsPerBatch,
-      )) {
-        await table(trx).insert(batch);
-      }
-
-      for (const batch of batches(
-        changes.map((u) => toWriteRow(u.after, org, runId, at)),
-        rowsPerBatch,
-      )) {
-        // On MySQL the row conflicts on the primary key first (InnoDB checks
-        // the clustered index before secondary unique indexes), so this always
-        // updates the row with that id.
-        await table(trx).insert(batch).onConflict('id').merge(UPDATE_COLUMNS);
-      }
+      await runInOrder(db, trx, statements());
 
       return { inserted: plan.creates.length, updated: plan.updates.length, deactivated: plan.deactivations.length };
     },

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import type { MembersPlan, Organization } from '../../core/model.js';
 import type { Db } from './connection.js';
-import { batches, chunks, maxBatchRows } from './batch.js';
+import { batches, chunks, mapped, maxBatchRows, runInOrder } from './batch.js';
 import { TABLES } from './tables.js';
 import { toDbDateTime } from './values.js';
 
@@ -37,37 +37,41 @@ export function membersRepo(db: Db) {
      * own data did not change).
      */
     async applyMembers(trx: Knex.Transaction, org: Organization, plan: MembersPlan, { runId, now }: { runId: string; now: Date }): Promise<void> {
-      // Row-value IN: (department_id, member_id) IN ((?, ?), ...), on MySQL/MariaDB and SQLite alike.
-      for (const batch of chunks(plan.removes, rowsPerBatch)) {
-        await table(trx)
-          .where('organization_id', org.id)
-          .whereIn(
-            ['department_id', 'member_id'],
-            batch.map((m) => [m.departmentId, m.memberId]),
-          )
-          .delete();
-      }
       const at = toDbDateTime(now);
-      const rows = plan.adds.map((m) => ({
-        department_id: m.departmentId,
-        member_id: m.memberId,
-        organization_id: org.id,
-        created_at: at,
-        last_import_run_id: runId,
-      }));
-      for (const batch of batches(rows, rowsPerBatch)) await table(trx).insert(batch);
-
       const byCount = new Map<number, string[]>();
       for (const c of plan.counts) {
         const ids = byCount.get(c.memberCount);
         if (ids) ids.push(c.departmentId);
         else byCount.set(c.memberCount, [c.departmentId]);
       }
-      for (const [count, ids] of byCount) {
-        for (const chunk of chunks(ids, rowsPerBatch)) {
-          await trx(TABLES.departments).whereIn('id', chunk).update({ member_count: count });
+      // In order, each statement prepared while the previous runs; membership
+      // rows are built one batch at a time (an HRIS export has one per employee).
+      function* statements(): Generator<Knex.QueryBuilder> {
+        // Row-value IN: (department_id, member_id) IN ((?, ?), ...), on MySQL/MariaDB and SQLite alike.
+        for (const batch of chunks(plan.removes, rowsPerBatch)) {
+          yield table(trx)
+            .where('organization_id', org.id)
+            .whereIn(
+              ['department_id', 'member_id'],
+              batch.map((m) => [m.departmentId, m.memberId]),
+            )
+            .delete();
+        }
+        const rows = mapped(plan.adds, (m) => ({
+          department_id: m.departmentId,
+          member_id: m.memberId,
+          organization_id: org.id,
+          created_at: at,
+          last_import_run_id: runId,
+        }));
+        for (const batch of batches(rows, rowsPerBatch)) yield table(trx).insert(batch);
+        for (const [count, ids] of byCount) {
+          for (const chunk of chunks(ids, rowsPerBatch)) {
+            yield trx(TABLES.departments).whereIn('id', chunk).update({ member_count: count });
+          }
         }
       }
+      await runInOrder(db, trx, statements());
     },
   };
 }

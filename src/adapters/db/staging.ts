@@ -65,6 +65,10 @@ export function stagingRepo(db: Db) {
     }
   }
 
+  async function has(runId: string, kind: StagingKind, trx?: Knex.Transaction): Promise<boolean> {
+    return (await table(trx).select('chunk_no').where({ run_id: runId, kind }).first()) !== undefined;
+  }
+
   return {
     /**
      * Stores `bytes` under (runId, kind), replacing what was there, and returns
@@ -77,7 +81,12 @@ export function stagingRepo(db: Db) {
       bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
       trx?: Knex.Transaction,
     ): Promise<StagedBytes> {
-      await table(trx).where({ run_id: runId, kind }).delete();
+      // Delete only what is there. A DELETE that matches nothing still takes a
+      // gap lock (at the end of the index, where new run ids go), and two
+      // submissions holding that gap then deadlock on their INSERTs: seen as
+      // HTTP 500s with 8 uploads at once (`npm run load`). The check is a plain
+      // consistent read, which locks nothing.
+      if (await has(runId, kind, trx)) await table(trx).where({ run_id: runId, kind }).delete();
       const hash = createHash('sha256');
       let size = 0;
       let chunkNo = 0;
@@ -97,9 +106,7 @@ export function stagingRepo(db: Db) {
 
     read,
 
-    async has(runId: string, kind: StagingKind, trx?: Knex.Transaction): Promise<boolean> {
-      return (await table(trx).select('chunk_no').where({ run_id: runId, kind }).first()) !== undefined;
-    },
+    has,
 
     async readAll(runId: string, kind: StagingKind, trx?: Knex.Transaction): Promise<Buffer | undefined> {
       const parts: Buffer[] = [];

@@ -4,8 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ImportSource } from '../../app/importService.js';
-import { fileSource, SourceUnavailableError } from './file.js';
+import { SourceUnavailableError } from './file.js';
 
 /** `*`, `?` and `[...]` within one file name; everything else literal. */
 export function globToRegExp(pattern: string): RegExp {
@@ -27,7 +26,8 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-export async function newestMatchingFile(directory: string, pattern: string): Promise<ImportSource> {
+/** The path of the newest regular file in `directory` whose name matches `pattern`. */
+export async function newestMatchingFile(directory: string, pattern: string): Promise<string> {
   let names: string[];
   try {
     names = await readdir(directory);
@@ -47,5 +47,5 @@ export async function newestMatchingFile(directory: string, pattern: string): Pr
     }
   }
   if (!newest) throw new SourceUnavailableError(`no file in ${directory} matches ${pattern}`);
-  return fileSource(newest.path);
+  return newest.path;
 }

@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import type { ImportSource } from '../../app/importService.js';
 
 export class SourceUnavailableError extends Error {
-  override readonly name = 'SourceUnavailableError';
+  // A string, not the literal: subclasses (outside the source root, a private address) name themselves.
+  override readonly name: string = 'SourceUnavailableError';
 }
 
 export async function fileSource(path: string): Promise<ImportSource> {

@@ -33,6 +33,11 @@ export function parseSourceSpec(text: string): SourceSpec {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new InvalidSourceError(`unsupported source protocol "${url.protocol}": use http(s), or a path`);
     }
+    // A schedule's source is stored in Redis as given: credentials belong in
+    // ORGSYNC_SOURCE_HTTP_HEADERS on the workers, never in the URL.
+    if (url.username !== '' || url.password !== '') {
+      throw new InvalidSourceError('the URL holds credentials (user:password@): put them in ORGSYNC_SOURCE_HTTP_HEADERS on the workers instead');
+    }
     return { kind: 'http', url: url.toString() };
   }
   const directory = dirname(source);

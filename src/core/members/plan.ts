@@ -14,7 +14,7 @@ export interface MembersInput {
   /** Number of rows the planner was given: plan.rowResults[i] for i below it is planner row i. */
   plannedRows: number;
   /** Member ids per planner row index. */
-  membersByRow: ReadonlyMap<number, readonly string[]>;
+  membersByRow: ReadonlyMap<number, Iterable<string>>;
   /** Stored memberships of the organization: department id → member ids. */
   stored: ReadonlyMap<string, ReadonlySet<string>>;
   /** Stored departments (for their member_count). */
@@ -30,7 +30,7 @@ const PLACED = new Set(['created', 'updated', 'moved', 'unchanged']);
  * Departments whose rows failed are never touched.
  */
 export function planMembers(input: MembersInput): MembersPlan {
-  const desired = new Map<string, readonly string[]>();
+  const desired = new Map<string, Iterable<string>>();
   for (let i = 0; i < input.plannedRows; i++) {
     const result = input.plan.rowResults[i];
     if (!result || !PLACED.has(result.action) || result.departmentId === undefined) continue;
@@ -43,7 +43,7 @@ export function planMembers(input: MembersInput): MembersPlan {
   const plan: MembersPlan = { adds: [], removes: [], counts: [] };
   for (const [departmentId, members] of desired) {
     const stored = input.stored.get(departmentId) ?? new Set<string>();
-    const wanted = new Set(members);
+    const wanted: ReadonlySet<string> = members instanceof Set ? members : new Set(members);
     let added = 0;
     for (const memberId of wanted) {
       if (stored.has(memberId)) continue;

@@ -57,98 +57,124 @@ function unneutralise(value: string): string {
   return /^'\s*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(value) ? value.slice(1) : value;
 }
 
+/**
+ * What the field readers below share for one record. Plain functions over it
+ * rather than closures made per record: this runs for every row of every
+ * import, and each closure made per row costs an allocation plus, under tsx
+ * (esbuild's keepNames), a defineProperty call to name it.
+ */
+interface RecordScope {
+  values: Record<string, unknown>;
+  rowNo: number;
+  mapping: ColumnMapping;
+  issues: RowIssue[];
+}
+
+function addIssue(scope: RecordScope, code: RowIssue['code'], field: string, message: string): void {
+  scope.issues.push({ row: scope.rowNo, code, field, message });
+}
+
+/** The value of a canonical field; `undefined` when no column carries it. */
+function readField(scope: RecordScope, field: InputField): unknown {
+  const { mapping, values } = scope;
+  const columns = mapping.columnsByField.get(field);
+  if (!columns) return mapping.defaults?.get(field);
+  let chosenColumn: string | undefined;
+  let chosenValue: unknown;
+  for (const column of columns) {
+    if (!Object.prototype.hasOwnProperty.call(values, column)) continue;
+    const value = values[column];
+    if (chosenColumn === undefined || (isBlank(chosenValue) && !isBlank(value))) {
+      chosenColumn = column;
+      chosenValue = value;
+    } else if (!isBlank(value) && JSON.stringify(value) !== JSON.stringify(chosenValue)) {
+      addIssue(scope, 'INVALID_FIELD', field, `columns "${chosenColumn}" and "${column}" both give ${field}, with different values`);
+    }
+  }
+  // A mapping's default stands in for a missing or empty value.
+  const fallback = mapping.defaults?.get(field);
+  if (fallback !== undefined && (chosenColumn === undefined || isBlank(chosenValue))) return fallback;
+  // A YAML/JSON record without the key: absent (null would mean "clear it").
+  if (chosenColumn === undefined) return undefined;
+  return typeof chosenValue === 'string' ? unneutralise(chosenValue) : (chosenValue ?? null);
+}
+
+function take<K extends keyof DepartmentFields>(
+  scope: RecordScope,
+  fields: Partial<DepartmentFields>,
+  input: InputField,
+  target: K,
+  parse: (v: unknown) => Parsed<DepartmentFields[K] | null>,
+): void {
+  const v = readField(scope, input);
+  if (v === undefined) return;
+  const parsed = parse(v);
+  if (!parsed.ok) {
+    addIssue(scope, 'INVALID_FIELD', target, `${target} ${parsed.message}`);
+    return;
+  }
+  (fields as Record<string, unknown>)[target] = parsed.value;
+}
+
+// The field parsers, made once (not per record).
+const parseDescription = (v: unknown) => parseLongText(v, 65_535);
+const parseKey = (v: unknown) => parseText(v, KEY_MAX_LENGTH);
+const parseLocation = (v: unknown) => parseText(v, 1024);
+const parseId191List = (v: unknown) => parseIdList(v, 191);
+const parseColor = (v: unknown) => parseText(v, 32);
+const parseText191 = (v: unknown) => parseText(v, 191);
+
 export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, options: NormaliseOptions): NormalisedRow {
   const issues: RowIssue[] = [];
   const rowNo = record.row;
-  const issue = (code: RowIssue['code'], field: string, message: string): void => {
-    issues.push({ row: rowNo, code, field, message });
-  };
-
-  /** The value of a canonical field; `undefined` when no column carries it. */
-  const read = (field: InputField): unknown => {
-    const columns = mapping.columnsByField.get(field);
-    if (!columns) return mapping.defaults?.get(field);
-    let chosen: { column: string; value: unknown } | undefined;
-    for (const column of columns) {
-      if (!Object.prototype.hasOwnProperty.call(record.values, column)) continue;
-      const value = record.values[column];
-      if (chosen === undefined || (isBlank(chosen.value) && !isBlank(value))) {
-        chosen = { column, value };
-      } else if (!isBlank(value) && JSON.stringify(value) !== JSON.stringify(chosen.value)) {
-        issue('INVALID_FIELD', field, `columns "${chosen.column}" and "${column}" both give ${field}, with different values`);
-      }
-    }
-    // A mapping's default stands in for a missing or empty value.
-    const fallback = mapping.defaults?.get(field);
-    if (fallback !== undefined && (chosen === undefined || isBlank(chosen.value))) return fallback;
-    // A YAML/JSON record without the key: absent (null would mean "clear it").
-    if (chosen === undefined) return undefined;
-    return typeof chosen.value === 'string' ? unneutralise(chosen.value) : (chosen.value ?? null);
-  };
+  const scope: RecordScope = { values: record.values, rowNo, mapping, issues };
 
   const fields: Partial<DepartmentFields> = {};
-  const take = <K extends keyof DepartmentFields>(
-    input: InputField,
-    target: K,
-    parse: (v: unknown) => Parsed<DepartmentFields[K] | null>,
-  ): void => {
-    const v = read(input);
-    if (v === undefined) return;
-    const parsed = parse(v);
-    if (!parsed.ok) {
-      issue('INVALID_FIELD', target, `${target} ${parsed.message}`);
-      return;
-    }
-    (fields as Record<string, unknown>)[target] = parsed.value;
-  };
 
   // name: required, 1-255 characters after normalisation.
   // A row without any name column may still update a stored department found by
   // code or openDepartmentId; the planner reports NAME_REQUIRED if it is new.
-  const rawName = read('name');
+  const rawName = readField(scope, 'name');
   const name = normaliseName(rawName, { clean: options.cleanNames });
   let cleaned: CleanedName | undefined;
   if (name.ok && name.cleaned && name.value !== null) cleaned = { before: String(rawName), after: name.value };
   if (rawName === undefined) {
     // absent: keep the stored name
-  } else if (!name.ok) issue('INVALID_FIELD', 'name', `name ${name.message}`);
-  else if (name.value === null || name.value === '') issue('NAME_REQUIRED', 'name', 'name is required');
+  } else if (!name.ok) addIssue(scope, 'INVALID_FIELD', 'name', `name ${name.message}`);
+  else if (name.value === null || name.value === '') addIssue(scope, 'NAME_REQUIRED', 'name', 'name is required');
   else {
     const length = charLength(name.value);
     if (length > NAME_MAX_LENGTH) {
-      issue('NAME_TOO_LONG', 'name', `name has ${length} characters; at most ${NAME_MAX_LENGTH} are allowed`);
+      addIssue(scope, 'NAME_TOO_LONG', 'name', `name has ${length} characters; at most ${NAME_MAX_LENGTH} are allowed`);
     }
     fields.name = name.value;
   }
 
-  take('description', 'description', (v) => parseLongText(v, 65_535));
-  take('code', 'code', (v) => parseText(v, KEY_MAX_LENGTH));
-  take('openDepartmentId', 'openDepartmentId', (v) => parseText(v, KEY_MAX_LENGTH));
-  take('location', 'location', (v) => parseText(v, 1024));
-  take('i18n', 'i18n', parseJsonObject);
-  take('customData', 'customData', parseJsonObject);
-  take('leaderUserIds', 'leaderUserIds', (v) => parseIdList(v, 191));
-  take('postIds', 'postIds', (v) => parseIdList(v, 191));
-  take('color', 'color', (v) => parseText(v, 32));
-  take('tenantId', 'tenantId', (v) => parseText(v, 191));
+  take(scope, fields, 'description', 'description', parseDescription);
+  take(scope, fields, 'code', 'code', parseKey);
+  take(scope, fields, 'openDepartmentId', 'openDepartmentId', parseKey);
+  take(scope, fields, 'location', 'location', parseLocation);
+  take(scope, fields, 'i18n', 'i18n', parseJsonObject);
+  take(scope, fields, 'customData', 'customData', parseJsonObject);
+  take(scope, fields, 'leaderUserIds', 'leaderUserIds', parseId191List);
+  take(scope, fields, 'postIds', 'postIds', parseId191List);
+  take(scope, fields, 'color', 'color', parseColor);
+  take(scope, fields, 'tenantId', 'tenantId', parseText191);
   // Booleans: an empty cell means "not given", not false.
-  for (const [input, target] of [
-    ['isVirtual', 'isVirtual'],
-    ['isActive', 'isActive'],
-  ] as const) {
-    const v = read(input);
+  for (const target of BOOLEAN_FIELDS) {
+    const v = readField(scope, target);
     if (v === undefined) continue;
     const parsed = parseBoolean(v);
-    if (!parsed.ok) issue('INVALID_FIELD', target, `${target} ${parsed.message}`);
+    if (!parsed.ok) addIssue(scope, 'INVALID_FIELD', target, `${target} ${parsed.message}`);
     else if (parsed.value !== null) fields[target] = parsed.value;
   }
 
-  const id = parseText(read('id'), KEY_MAX_LENGTH);
-  if (!id.ok) issue('INVALID_FIELD', 'id', `id ${id.message}`);
-  const organization = parseText(read('organization'), 191);
-  if (!organization.ok) issue('INVALID_FIELD', 'organization', `organization ${organization.message}`);
+  const id = parseText(readField(scope, 'id'), KEY_MAX_LENGTH);
+  if (!id.ok) addIssue(scope, 'INVALID_FIELD', 'id', `id ${id.message}`);
+  const organization = parseText(readField(scope, 'organization'), 191);
+  if (!organization.ok) addIssue(scope, 'INVALID_FIELD', 'organization', `organization ${organization.message}`);
 
-  const parent = readParent(read, options.parentRef, issue);
+  const parent = readParent(scope, options.parentRef);
 
   const row: DepartmentRow = { row: rowNo, raw: record.values, fields, parent };
   if (id.ok && id.value !== null) row.id = id.value;
@@ -156,32 +182,46 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   return cleaned ? { row, issues, cleaned } : { row, issues };
 }
 
-function readParent(
-  read: (field: InputField) => unknown,
-  defaultType: ParentRefType,
-  issue: (code: RowIssue['code'], field: string, message: string) => void,
-): ParentRef {
-  let type = defaultType;
-  const idType = read('departmentIdType');
-  if (!isBlank(idType)) {
-    const mapped = typeof idType === 'string' ? DEPARTMENT_ID_TYPES[idType.trim().toLowerCase().replace(/[_\s-]/g, '')] : undefined;
-    if (mapped) type = mapped;
-    else issue('INVALID_FIELD', 'departmentIdType', 'departmentIdType must be department_id, open_department_id or code');
-  }
-  // Typed columns win over the generic one only when the generic one is empty.
-  const candidates: [InputField, ParentRefType][] = [
+/** Boolean fields: the input field and the department field share the name. */
+const BOOLEAN_FIELDS = ['isVirtual', 'isActive'] as const;
+
+/**
+ * The parent columns in the order they are read, by the type the generic
+ * column has. Typed columns win over the generic one only when the generic
+ * one is empty. (Made once per type, not per record.)
+ */
+const PARENT_CANDIDATES: Record<ParentRefType, readonly (readonly [InputField, ParentRefType])[]> = {
+  auto: parentCandidates('auto'),
+  id: parentCandidates('id'),
+  openDepartmentId: parentCandidates('openDepartmentId'),
+  code: parentCandidates('code'),
+};
+
+function parentCandidates(type: ParentRefType): readonly (readonly [InputField, ParentRefType])[] {
+  return [
     ['parent', type],
     ['parentOpenDepartmentId', 'openDepartmentId'],
     ['parentCode', 'code'],
   ];
+}
+
+function readParent(scope: RecordScope, defaultType: ParentRefType): ParentRef {
+  let type = defaultType;
+  const idType = readField(scope, 'departmentIdType');
+  if (!isBlank(idType)) {
+    const mapped = typeof idType === 'string' ? DEPARTMENT_ID_TYPES[idType.trim().toLowerCase().replace(/[_\s-]/g, '')] : undefined;
+    if (mapped) type = mapped;
+    else addIssue(scope, 'INVALID_FIELD', 'departmentIdType', 'departmentIdType must be department_id, open_department_id or code');
+  }
+  const candidates = PARENT_CANDIDATES[type];
   let seen = false;
   for (const [field, refType] of candidates) {
-    const v = read(field);
+    const v = readField(scope, field);
     if (v === undefined) continue;
     seen = true;
     if (isBlank(v)) continue;
     if (typeof v !== 'string' && typeof v !== 'number') {
-      issue('INVALID_FIELD', 'parent', 'the parent reference must be text');
+      addIssue(scope, 'INVALID_FIELD', 'parent', 'the parent reference must be text');
       return { kind: 'absent' };
     }
     const value = String(v).trim();

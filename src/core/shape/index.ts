@@ -44,7 +44,7 @@ export interface ShapedInput {
   /** Rows that repeated a department an earlier row already described (identically). */
   mergedRows: number;
   /** With a member column: the member ids of the department of `rows[i]`, by i. */
-  members?: Map<number, string[]>;
+  members?: Map<number, ReadonlySet<string>>;
   /** The input's columns (NDJSON: all keys seen), for the fix-and-reimport report. */
   columns: string[];
   warnings: string[];
@@ -56,13 +56,16 @@ export interface ShapeInput {
   records: AsyncIterable<SourceRecord>;
 }
 
+/** Distinct path texts whose resolution pathRow remembers. */
+const MAX_RESOLVED_PATHS = 100_000;
 /** Row ranges shown per variant in a conflict message (all rows are kept, as ranges). */
 const RANGES_SHOWN = 50;
 const MEMBER_MAX_LENGTH = 191;
 
 interface Variant {
   head: NormalisedRow;
-  signature: string;
+  /** Failed rows only: see addVariant. */
+  signature?: string;
   count: number;
   /** Every row of the variant, as runs of consecutive rows: [first, last, first, last, ...]. */
   runs: number[];
@@ -86,6 +89,33 @@ function signature(row: DepartmentRow): string {
     .sort()
     .map((k) => [k, fields[k as keyof typeof fields]]);
   return JSON.stringify([id ?? null, organization ?? null, parent, sortedFields]);
+}
+
+/** A field's value as signature() writes it: JSON, where undefined is null. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b || ((a === undefined || a === null) && (b === undefined || b === null))) return true;
+  return typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Whether two rows describe a department identically: signature(a) ===
+ * signature(b), without building the two strings. It runs for every row of an
+ * aggregated export (one per employee), and the strings were most of the
+ * garbage that made V8 grow the heap on a 1,000,000-row file.
+ */
+function sameRow(a: DepartmentRow, b: DepartmentRow): boolean {
+  if ((a.id ?? null) !== (b.id ?? null) || (a.organization ?? null) !== (b.organization ?? null)) return false;
+  // Path shapes give every row of a department the very same parent object.
+  if (a.parent !== b.parent && JSON.stringify(a.parent) !== JSON.stringify(b.parent)) return false;
+  const fa = a.fields as Record<string, unknown>;
+  const fb = b.fields as Record<string, unknown>;
+  let keys = 0;
+  for (const k in fa) {
+    if (!Object.hasOwn(fb, k) || !sameJson(fa[k], fb[k])) return false;
+    keys++;
+  }
+  for (const _ in fb) keys--;
+  return keys === 0;
 }
 
 function rowLabel(row: DepartmentRow): string {
@@ -160,6 +190,8 @@ class Shaper {
   private readonly groupByKey = new Map<string, number>();
   /** --clean-names: each distinct name changed, with the first row and how often. */
   private readonly cleaned = new Map<string, { row: number; after: string; count: number }>();
+  /** Path shapes: paths already resolved (see pathRow), by their cell text. */
+  private readonly resolvedPaths = new Map<string, { label: string; leaf: number; cleaned: CleanedName[] }>();
 
   constructor(private readonly spec: ShapeSpec) {
     this.resolver = new ColumnResolver(spec);
@@ -226,15 +258,21 @@ class Shaper {
     const failed = n.issues.length > 0;
     const list = failed ? group.failed : group.variants;
     // A failed row's fields lack the invalid values: its messages tell failed rows apart.
-    const sig = failed ? `${signature(n.row)}${JSON.stringify(n.issues.map((i) => i.message))}` : signature(n.row);
-    const same = list.find((v) => v.signature === sig);
+    const sig = failed ? `${signature(n.row)}${JSON.stringify(n.issues.map((i) => i.message))}` : undefined;
+    let same: Variant | undefined;
+    for (const v of list) {
+      if (failed ? v.signature === sig : sameRow(v.head.row, n.row)) {
+        same = v;
+        break;
+      }
+    }
     if (same) {
       same.count++;
       addRow(same.runs, n.row.row);
       this.mergedRows++;
       return;
     }
-    list.push({ head: n, signature: sig, count: 1, runs: [n.row.row, n.row.row] });
+    list.push({ head: n, ...(sig === undefined ? {} : { signature: sig }), count: 1, runs: [n.row.row, n.row.row] });
   }
 
   /** Reads the member id of a row; a bad one rejects the row. */
@@ -311,35 +349,64 @@ class Shaper {
     return { elements: cells.slice(0, last + 1), column: columns.join(', ') };
   }
 
+  /**
+   * The cell text of a row's path (the path column's, or the level columns' as
+   * JSON), when it is text: the key of `resolvedPaths`.
+   */
+  private pathText(record: SourceRecord): string | undefined {
+    if (this.spec.pathColumn !== undefined) {
+      const cell = record.values[this.spec.pathColumn];
+      return typeof cell === 'string' ? cell : undefined;
+    }
+    const cells = this.spec.levelColumns!.map((c) => record.values[c]);
+    return cells.every((c) => typeof c === 'string' || c === undefined) ? JSON.stringify(cells) : undefined;
+  }
+
+  private rejectRecord(record: SourceRecord, issues: RowIssue[], key: string): void {
+    this.rejected.push({ row: record.row, key, raw: record.values, issues: issues.map((i) => ({ ...i, key })) });
+  }
+
   /** Path and level shapes: every prefix is a department, the row describes the last one. */
   pathRow(record: SourceRecord): void {
     if (record.nestedIn !== undefined) {
       throw new FileError('INVALID_DOCUMENT', 'nested children cannot be combined with --path-column or --level-columns', record.row);
     }
-    const path = this.pathOf(record);
     const member = this.memberOf(record);
-    const rejectRow = (issues: RowIssue[], key: string): void => {
-      this.rejected.push({ row: record.row, key, raw: record.values, issues: issues.map((i) => ({ ...i, key })) });
-    };
+    // An export repeats a department's path on every one of its employees' rows:
+    // the path is split, normalised and looked up the first time only.
+    const text = this.pathText(record);
+    const known = text === undefined ? undefined : this.resolvedPaths.get(text);
+    if (known) {
+      for (const c of known.cleaned) this.noteCleaned(record.row, c);
+      if (!member.ok) this.rejectRecord(record, [member.issue], known.label);
+      else this.describeLeaf(record, this.groups[known.leaf]!, member.id);
+      return;
+    }
+    const path = this.pathOf(record);
     if ('issue' in path) {
-      rejectRow([path.issue, ...(member.ok ? [] : [member.issue])], `row ${record.row}`);
+      this.rejectRecord(record, [path.issue, ...(member.ok ? [] : [member.issue])], `row ${record.row}`);
       return;
     }
     // Names: normalised like any name; a control character rejects the row (or is removed with --clean-names).
     const names: string[] = [];
+    const cleaned: CleanedName[] = [];
     for (const element of path.elements) {
       const name = normaliseName(element, { clean: this.spec.cleanNames });
       if (!name.ok || name.value === null) {
         const message = name.ok ? 'is empty' : name.message;
-        rejectRow([{ row: record.row, code: 'INVALID_FIELD', field: 'path', message: `a level of the path ${message}` }], `row ${record.row}`);
+        this.rejectRecord(record, [{ row: record.row, code: 'INVALID_FIELD', field: 'path', message: `a level of the path ${message}` }], `row ${record.row}`);
         return;
       }
-      if (name.cleaned) this.noteCleaned(record.row, { before: String(element), after: name.value });
+      if (name.cleaned) {
+        const c = { before: String(element), after: name.value };
+        this.noteCleaned(record.row, c);
+        cleaned.push(c);
+      }
       names.push(name.value);
     }
     const label = pathLabel(names);
     if (!member.ok) {
-      rejectRow([member.issue], label);
+      this.rejectRecord(record, [member.issue], label);
       return;
     }
     let parent: number | undefined;
@@ -368,16 +435,22 @@ class Shaper {
         }
       }
       parent = idx;
-      if (depth === names.length - 1) {
-        // The row's own fields describe this department.
-        const n = this.normalise(record);
-        const implied = group.implied!.row;
-        n.row.fields = { ...n.row.fields, name: implied.fields.name!, openDepartmentId: implied.fields.openDepartmentId! };
-        n.row.parent = implied.parent;
-        this.addVariant(group, n);
-        this.addMember(group, member.id);
-      }
     }
+    // Bounded: a file of (almost) only distinct paths gains nothing from it.
+    if (text !== undefined && this.resolvedPaths.size < MAX_RESOLVED_PATHS) this.resolvedPaths.set(text, { label, leaf: parent!, cleaned });
+    this.describeLeaf(record, this.groups[parent!]!, member.id);
+  }
+
+  /** The row's own fields describe the last department of its path. */
+  private describeLeaf(record: SourceRecord, group: Group, memberId: string | null): void {
+    const n = this.normalise(record);
+    const implied = group.implied!.row;
+    // In place: no column may give these two in a path shape (see shape/spec.ts), so they come last as a spread would put them.
+    n.row.fields.name = implied.fields.name!;
+    n.row.fields.openDepartmentId = implied.fields.openDepartmentId!;
+    n.row.parent = implied.parent;
+    this.addVariant(group, n);
+    this.addMember(group, memberId);
   }
 
   /** The planner's rows (one per department) and the rows that failed on the way. */
@@ -400,11 +473,12 @@ class Shaper {
     }
   }
 
-  members(): Map<number, string[]> | undefined {
+  members(): Map<number, ReadonlySet<string>> | undefined {
     if (this.spec.memberColumn === undefined) return undefined;
-    const out = new Map<number, string[]>();
+    const out = new Map<number, ReadonlySet<string>>();
     this.groups.forEach((g, idx) => {
-      if (g.members && g.members.size > 0) out.set(idx, [...g.members]);
+      // The sets themselves, not copies: an HRIS export has a member per row.
+      if (g.members && g.members.size > 0) out.set(idx, g.members);
     });
     return out;
   }

@@ -12,6 +12,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { addSchedule, listSchedules, removeSchedule, ScheduleError, type ScheduleInfo } from '../../../app/schedules.js';
 import { jobOptions } from '../../queue/index.js';
+import { InvalidSourceError } from '../../sources/index.js';
 import { organizationFor, requireAdmin } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -85,7 +86,8 @@ export function scheduleRoutes(app: FastifyInstance, deps: AppDeps): void {
       try {
         await addSchedule(deps.queue, jobOptions(deps.config.queue), { name, organizationCode: org.code, source: body.source, timing, options });
       } catch (err) {
-        if (err instanceof ScheduleError) throw new ApiError(400, 'INVALID_SCHEDULE', err.message, { field: 'source' });
+        // InvalidSourceError: an unsupported protocol, credentials in the URL... (a 500 before).
+        if (err instanceof ScheduleError || err instanceof InvalidSourceError) throw new ApiError(400, 'INVALID_SCHEDULE', err.message, { field: 'source' });
         throw err;
       }
       const saved = await find(name);
