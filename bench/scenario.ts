@@ -52,23 +52,34 @@ function importOptions(extra: Record<string, unknown> = {}) {
   return options.value;
 }
 
-/** What the organization's department rows look like: changes to any updated_at change the hash. */
-async function departmentsState(db: Db, organizationCode: string): Promise<{ rows: number; updatedAtHash: string }> {
+async function organizationId(db: Db, organizationCode: string): Promise<string | undefined> {
+  const row = (await db.knex('organizations').select('id').where('code', organizationCode).first()) as { id: string } | undefined;
+  return row?.id;
+}
+
+/**
+ * The organization's department rows in summary: how many, how many a run
+ * wrote (last_import_run_id), and a hash that any change of any updated_at changes.
+ */
+async function departmentsState(db: Db, organizationCode: string, runId = ''): Promise<{ rows: number; written: number; updatedAtHash: string }> {
+  const id = await organizationId(db, organizationCode);
+  if (id === undefined) return { rows: 0, written: 0, updatedAtHash: '' };
   const [rows] = (await db.knex.raw(
-    'SELECT COUNT(*) AS n, COALESCE(SUM(CRC32(CONCAT(d.id, d.updated_at))), 0) AS h FROM departments d JOIN organizations o ON o.id = d.organization_id WHERE o.code = ?',
-    [organizationCode],
-  )) as [{ n: number | string; h: number | string }[]];
-  return { rows: Number(rows[0]!.n), updatedAtHash: String(rows[0]!.h) };
+    'SELECT COUNT(*) AS n, COALESCE(SUM(last_import_run_id = ?), 0) AS w, COALESCE(SUM(CRC32(CONCAT(id, updated_at))), 0) AS h ' +
+      'FROM departments FORCE INDEX (departments_org_parent_idx) WHERE organization_id = ?',
+    [runId, id],
+  )) as [{ n: number | string; w: number | string; h: number | string }[]];
+  return { rows: Number(rows[0]!.n), written: Number(rows[0]!.w), updatedAtHash: String(rows[0]!.h) };
 }
 
 /** Counts the statements (and rows they affected) that write `departments`, from knex's query events. */
 function countDepartmentWrites(knex: Knex): { statements: number; rowsAffected: number } {
   const counts = { statements: 0, rowsAffected: 0 };
-  knex.on('query-response', (response: unknown, query: { sql?: string }) => {
+  knex.on('query-response', (_processed: unknown, query: { sql?: string; response?: unknown[] }) => {
     if (!/^\s*(insert into|update|delete from)\s+`departments`/i.test(query.sql ?? '')) return;
     counts.statements++;
-    const header = (Array.isArray(response) ? response[0] : response) as { affectedRows?: number } | undefined;
-    counts.rowsAffected += header?.affectedRows ?? 0;
+    // mysql2's own answer (knex keeps it as [result, fields]): the server's count of rows affected.
+    counts.rowsAffected += (query.response?.[0] as { affectedRows?: number } | undefined)?.affectedRows ?? 0;
   });
   return counts;
 }
@@ -92,8 +103,7 @@ async function inProcessImport(): Promise<Result> {
   });
   const ms = performance.now() - start;
   if (report.fileError) throw new Error(`${report.fileError.code}: ${report.fileError.message}`);
-  const rows = (await db.knex('departments').where('last_import_run_id', report.runId).count({ n: '*' }).first()) as { n: number | string };
-  const after = await departmentsState(db, org);
+  const after = await departmentsState(db, org, report.runId);
   await db.close();
   const read = phases.planning ?? ms;
   const planned = phases.writing ?? ms;
@@ -101,7 +111,7 @@ async function inProcessImport(): Promise<Result> {
     ms,
     detail: {
       counts: report.counts,
-      rowsWritten: Number(rows.n),
+      rowsWritten: after.written,
       departmentWrites: writes,
       updatedAtUnchanged: before.rows > 0 && before.rows === after.rows && before.updatedAtHash === after.updatedAtHash,
       // read: bytes to shaped rows; plan: lock, load of the stored departments, planning; write: statements and commit.

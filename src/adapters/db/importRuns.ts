@@ -14,7 +14,7 @@ import type {
 } from '../../core/model.js';
 import { newRunId } from '../../ids.js';
 import type { Db } from './connection.js';
-import { batches, mapped, maxBatchRows, runInOrder } from './batch.js';
+import { batches, maxBatchRows } from './batch.js';
 import { TABLES } from './tables.js';
 import { TEXT_MAX_CHARS, truncate, truncateOrNull } from './text.js';
 import {
@@ -371,9 +371,9 @@ export function importRunsRepo(db: Db) {
       trx?: Knex.Transaction,
     ): Promise<number> {
       const records = rowResultRecords(runId, input, rawByRow);
-      const statements = mapped(batches(records, maxBatchRows(db.dialect)), (batch) => rowResults(trx).insert(batch));
-      if (trx) await runInOrder(db, trx, statements);
-      else for (const statement of statements) await statement;
+      for (const batch of batches(records, maxBatchRows(db.dialect))) {
+        await rowResults(trx).insert(batch);
+      }
       return records.length;
     },
 

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import type { MembersPlan, Organization } from '../../core/model.js';
 import type { Db } from './connection.js';
-import { batches, chunks, mapped, maxBatchRows, runInOrder } from './batch.js';
+import { batches, chunks, mapped, maxBatchRows } from './batch.js';
 import { TABLES } from './tables.js';
 import { toDbDateTime } from './values.js';
 
@@ -44,8 +44,7 @@ export function membersRepo(db: Db) {
         if (ids) ids.push(c.departmentId);
         else byCount.set(c.memberCount, [c.departmentId]);
       }
-      // In order, each statement prepared while the previous runs; membership
-      // rows are built one batch at a time (an HRIS export has one per employee).
+      // Membership rows are built one batch at a time (an HRIS export has one per employee).
       function* statements(): Generator<Knex.QueryBuilder> {
         // Row-value IN: (department_id, member_id) IN ((?, ?), ...), on MySQL/MariaDB and SQLite alike.
         for (const batch of chunks(plan.removes, rowsPerBatch)) {
@@ -71,7 +70,7 @@ export function membersRepo(db: Db) {
           }
         }
       }
-      await runInOrder(db, trx, statements());
+      for (const statement of statements()) await statement;
     },
   };
 }

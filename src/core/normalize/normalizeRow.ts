@@ -4,7 +4,7 @@
  * problems is still returned (with whatever keys could be read) so that rows
  * referencing it as a parent are reported as PARENT_FAILED, not PARENT_NOT_FOUND.
  */
-import type { RowIssue } from '../errors.js';
+import { NO_ISSUES, type RowIssue } from '../errors.js';
 import type { DepartmentFields, DepartmentRow, ParentRef, ParentRefType, SourceRecord } from '../model.js';
 import { KEY_MAX_LENGTH, NAME_MAX_LENGTH } from '../model.js';
 import { type ColumnMapping, type InputField } from './vocabulary.js';
@@ -179,7 +179,8 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   const row: DepartmentRow = { row: rowNo, raw: record.values, fields, parent };
   if (id.ok && id.value !== null) row.id = id.value;
   if (organization.ok && organization.value !== null) row.organization = organization.value;
-  return cleaned ? { row, issues, cleaned } : { row, issues };
+  const kept = issues.length === 0 ? NO_ISSUES : issues;
+  return cleaned ? { row, issues: kept, cleaned } : { row, issues: kept };
 }
 
 /** Boolean fields: the input field and the department field share the name. */

@@ -3,7 +3,7 @@
  * is stored. Everything the planning steps share lives here so each step is a
  * plain function over it.
  */
-import type { RowIssue, RowErrorCode } from '../errors.js';
+import { NO_ISSUES, type RowIssue, type RowErrorCode } from '../errors.js';
 import type {
   DepartmentRow,
   ImportMode,
@@ -75,7 +75,7 @@ export function buildContext(
     org,
     options,
     newId,
-    rows: rows.map((r, idx) => ({ idx, row: r.row, issues: [...r.issues], skipped: false })),
+    rows: rows.map((r, idx) => ({ idx, row: r.row, issues: r.issues.length === 0 ? NO_ISSUES : [...r.issues], skipped: false })),
     stored: new Map(),
     storedByCode: new Map(),
     storedByOpenId: new Map(),
@@ -111,7 +111,13 @@ export function buildContext(
 }
 
 export function addIssue(state: RowState, code: RowErrorCode, field: string, message: string): void {
-  state.issues.push({ row: state.row.row, code, field, message, key: rowKey(state) });
+  pushIssue(state, { row: state.row.row, code, field, message, key: rowKey(state) });
+}
+
+/** Rows without issues share NO_ISSUES (see core/errors.ts): the first issue gets the row its own list. */
+export function pushIssue(state: RowState, issue: RowIssue): void {
+  if (state.issues === NO_ISSUES) state.issues = [];
+  state.issues.push(issue);
 }
 
 export function hasFailed(state: RowState): boolean {

@@ -5,7 +5,7 @@
  * can create new conflicts, so the checks repeat until nothing changes.
  */
 import type { DepartmentFields, StoredDepartment } from '../model.js';
-import { addIssue, hasFailed, isLive, parentNameKey, type PlanContext, type RowState, rowKey, storedLabel } from './context.js';
+import { addIssue, hasFailed, isLive, parentNameKey, type PlanContext, pushIssue, type RowState, rowKey, storedLabel } from './context.js';
 import { parentRowIdx } from './match.js';
 
 /**
@@ -19,7 +19,8 @@ export interface Entity {
   row?: RowState;
   /** null: top level; undefined: the parent is a new row that failed, so this cannot be placed. */
   parent: Entity | null | undefined;
-  children: Entity[];
+  /** Made for departments that have children (most have none). */
+  children: Entity[] | undefined;
   /** Cycle detection: 1 on the current walk, 2 done. */
   mark: 0 | 1 | 2;
   after?: StoredDepartment;
@@ -41,7 +42,7 @@ const NEW_DEFAULTS: Omit<DepartmentFields, 'name'> = {
 };
 
 function newEntity(stored: StoredDepartment | undefined, row: RowState | undefined): Entity {
-  return { stored, row, parent: null, children: [], mark: 0, after: undefined };
+  return { stored, row, parent: null, children: undefined, mark: 0, after: undefined };
 }
 
 function buildEntities(ctx: PlanContext): Entity[] {
@@ -182,7 +183,7 @@ function walkTree(ctx: PlanContext, entities: readonly Entity[]): { order: Entit
   let changed = false;
   for (const e of entities) {
     if (e.parent === null) queue.push(e);
-    else if (e.parent) e.parent.children.push(e);
+    else if (e.parent) (e.parent.children ??= []).push(e);
   }
   // A parent that is no entity is a new row that failed: its subtree cannot be placed.
   // (After the children lists are complete, so the skip reaches the whole subtree.)
@@ -200,7 +201,7 @@ function walkTree(ctx: PlanContext, entities: readonly Entity[]): { order: Entit
     }
     e.after = computeAfter(ctx, e, e.parent?.after);
     order.push(e);
-    for (const c of e.children) queue.push(c);
+    if (e.children) for (const c of e.children) queue.push(c);
   }
   return { order, changed };
 }
@@ -211,8 +212,8 @@ function skip(ctx: PlanContext, e: Entity): boolean {
   const parentRow = p === undefined ? undefined : ctx.rows[p];
   const why = parentRow ? `row ${parentRow.row.row} (${rowKey(parentRow)}) failed` : 'its parent failed';
   e.row.skipped = true;
-  e.row.issues.push({ row: e.row.row.row, code: 'PARENT_FAILED', field: 'parent', message: `skipped because ${why}`, key: rowKey(e.row) });
-  for (const c of e.children) skip(ctx, c);
+  pushIssue(e.row, { row: e.row.row.row, code: 'PARENT_FAILED', field: 'parent', message: `skipped because ${why}`, key: rowKey(e.row) });
+  if (e.children) for (const c of e.children) skip(ctx, c);
   return true;
 }
 

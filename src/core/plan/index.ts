@@ -3,7 +3,7 @@
  * stored for the organization, decide what to create, update, move and
  * deactivate, and what each row's outcome is. No I/O; ids come from `newId`.
  */
-import type { RowIssue } from '../errors.js';
+import { NO_ISSUES, type RowIssue } from '../errors.js';
 import type { DepartmentUpdate, ImportPlan, Organization, RowResult, StoredDepartment } from '../model.js';
 import { emptyCounts } from '../model.js';
 import type { NormalisedRow } from '../normalize/normalizeRow.js';
@@ -80,18 +80,23 @@ function buildPlan(ctx: PlanContext, order: Entity[], deactivated: Set<Entity>):
   const creates: StoredDepartment[] = [];
   const updates: DepartmentUpdate[] = [];
   const deactivations: DepartmentUpdate[] = [];
-  const actionByRow = new Map<number, Pick<RowResult, 'action' | 'departmentId'>>();
+  // By row index (arrays, not a Map of objects: a large import has a row per department).
+  const actionByRow: (RowResult['action'] | undefined)[] = new Array<RowResult['action'] | undefined>(ctx.rows.length);
+  const idByRow: (string | undefined)[] = new Array<string | undefined>(ctx.rows.length);
   for (const e of order) {
     const after = e.after!;
     if (!e.stored) {
       creates.push(after);
-      if (e.row) actionByRow.set(e.row.idx, { action: 'created', departmentId: after.id });
+      if (e.row) {
+        actionByRow[e.row.idx] = 'created';
+        idByRow[e.row.idx] = after.id;
+      }
       continue;
     }
     const changed = changedFields(e.stored, after);
     if (e.row) {
-      const action = changed.length === 0 ? 'unchanged' : changed.includes('parentId') ? 'moved' : 'updated';
-      actionByRow.set(e.row.idx, { action, departmentId: after.id });
+      actionByRow[e.row.idx] = changed.length === 0 ? 'unchanged' : changed.includes('parentId') ? 'moved' : 'updated';
+      idByRow[e.row.idx] = after.id;
     }
     if (changed.length === 0) continue;
     const update = { before: e.stored, after, changed };
@@ -107,15 +112,15 @@ function buildPlan(ctx: PlanContext, order: Entity[], deactivated: Set<Entity>):
     const key = rowKey(s);
     let result: RowResult;
     if (s.mergedInto !== undefined) {
-      result = { row: s.row.row, key, action: 'merged', mergedInto: ctx.rows[s.mergedInto]!.row.row, errors: [] };
+      result = { row: s.row.row, key, action: 'merged', mergedInto: ctx.rows[s.mergedInto]!.row.row, errors: NO_ISSUES };
     } else if (s.skipped || hasFailed(s)) {
       result = { row: s.row.row, key, action: s.skipped ? 'skipped' : 'failed', errors: s.issues };
       errors.push(...s.issues);
     } else {
-      const done = actionByRow.get(s.idx);
+      const action = actionByRow[s.idx];
       // Every live row is placed in the tree by finaliseTree; this guards the invariant.
-      if (!done) throw new Error(`planner invariant broken: row ${s.row.row} was not placed`);
-      result = { row: s.row.row, key, action: done.action, departmentId: done.departmentId, errors: [] };
+      if (!action) throw new Error(`planner invariant broken: row ${s.row.row} was not placed`);
+      result = { row: s.row.row, key, action, departmentId: idByRow[s.idx]!, errors: NO_ISSUES };
     }
     counts[result.action]++;
     return result;

@@ -87,26 +87,29 @@ function claimFileKey(index: Map<string, number>, key: string, s: RowState, ctx:
 /** Matching by id, openDepartmentId or code (name matching needs resolved parents: see matchByName). */
 export function matchByKeys(ctx: PlanContext): void {
   const { matchBy } = ctx.options;
+  const auto = matchBy === 'auto';
+  // Keys in order: id, openDepartmentId, code. (Written out rather than as a
+  // list of lookups made per row: this runs for every row of every import.)
   for (const s of ctx.rows) {
     if (s.mergedInto !== undefined) continue;
     const { code, openDepartmentId } = s.row.fields;
-    const tries: [MatchKey, string | null | undefined, (k: string) => StoredDepartment | undefined][] = [
-      ['id', s.row.id, (k) => ctx.stored.get(k)],
-      ['openDepartmentId', openDepartmentId, (k) => ctx.storedByOpenId.get(k)],
-      ['code', code, (k) => ctx.storedByCode.get(k)],
-    ];
-    for (const [key, value, find] of tries) {
-      if (matchBy !== 'auto' && matchBy !== key) continue;
-      if (value == null) continue;
-      const found = find(value);
-      // In auto mode a file-local id that is not a stored id falls through to the next key;
-      // an openDepartmentId or code that matches nothing decides: the department is new.
-      if (found === undefined) {
-        if (key === 'id') continue;
-        break;
+    // In auto mode a file-local id that is not a stored id falls through to the next key;
+    // an openDepartmentId or code that matches nothing decides: the department is new.
+    if ((auto || matchBy === 'id') && s.row.id != null) {
+      const found = ctx.stored.get(s.row.id);
+      if (found !== undefined) {
+        claimStored(ctx, s, found, 'id');
+        continue;
       }
-      claimStored(ctx, s, found, key);
-      break;
+    }
+    if ((auto || matchBy === 'openDepartmentId') && openDepartmentId != null) {
+      const found = ctx.storedByOpenId.get(openDepartmentId);
+      if (found !== undefined) claimStored(ctx, s, found, 'openDepartmentId');
+      continue;
+    }
+    if ((auto || matchBy === 'code') && code != null) {
+      const found = ctx.storedByCode.get(code);
+      if (found !== undefined) claimStored(ctx, s, found, 'code');
     }
   }
 }
@@ -124,6 +127,14 @@ export function claimStored(ctx: PlanContext, s: RowState, d: StoredDepartment, 
 }
 
 type Candidate = { target: ParentTarget; type: Exclude<ParentRefType, 'auto'> };
+
+/** The key types a parent reference of each type is looked up as, in order. */
+const LOOKUP_TYPES: Record<ParentRefType, readonly Exclude<ParentRefType, 'auto'>[]> = {
+  auto: ['id', 'openDepartmentId', 'code'],
+  id: ['id'],
+  openDepartmentId: ['openDepartmentId'],
+  code: ['code'],
+};
 
 function lookup(ctx: PlanContext, type: Exclude<ParentRefType, 'auto'>, value: string): Candidate | undefined {
   const fileIndex = type === 'id' ? ctx.fileById : type === 'code' ? ctx.fileByCode : ctx.fileByOpenId;
@@ -173,9 +184,8 @@ export function resolveParents(ctx: PlanContext): void {
       if (ref.declared === undefined || declaredParentAgrees(ctx, s, ref.idx, ref.declared)) s.parent = { kind: 'row', idx: ref.idx };
       continue;
     }
-    const types: Exclude<ParentRefType, 'auto'>[] = ref.type === 'auto' ? ['id', 'openDepartmentId', 'code'] : [ref.type];
     const found: Candidate[] = [];
-    for (const type of types) {
+    for (const type of LOOKUP_TYPES[ref.type]) {
       const c = lookup(ctx, type, ref.value);
       if (c && !found.some((f) => sameEntity(ctx, f.target, c.target))) found.push(c);
     }
@@ -214,8 +224,7 @@ function declaredParentAgrees(
     addIssue(s, 'NESTED_PARENT_CONFLICT', 'parent', `the row says it is a top-level department, but ${where}`);
     return false;
   }
-  const types: Exclude<ParentRefType, 'auto'>[] = declared.type === 'auto' ? ['id', 'openDepartmentId', 'code'] : [declared.type];
-  for (const type of types) {
+  for (const type of LOOKUP_TYPES[declared.type]) {
     const c = lookup(ctx, type, declared.value);
     if (c && sameEntity(ctx, c.target, target)) return true;
   }
