@@ -265,40 +265,42 @@ function checkUnique(ctx: PlanContext, order: Entity[]): boolean {
     name: (v) => (orgScope ? ctx.storedByName.get(v) : ctx.storedByParentName.get(v)),
   };
   const claimed: Record<UniqueKind, Map<string, Entity>> = { code: new Map(), openDepartmentId: new Map(), name: new Map() };
+  /** Claims `value` of `kind` for `e`'s row, or reports who holds it. (Per key, not per row: no lists made per row.) */
+  const claim = (e: Entity, kind: UniqueKind, value: string | null, before: string | null | undefined): boolean => {
+    if (value === null || value === before) return false;
+    const a = e.after!;
+    const b = e.stored;
+    let by: string | undefined;
+    const rowHolder = claimed[kind].get(value);
+    if (rowHolder) by = `row ${rowHolder.row!.row.row}`;
+    else {
+      const s = storedHolder[kind](value);
+      const sFinal = s && s.id !== b?.id ? (finalById.get(s.id) ?? s) : undefined;
+      // The stored holder keeps the key unless a row of this file changes it.
+      const keeps = sFinal !== undefined && (kind === 'name' ? nameKey(sFinal) : sFinal[kind]) === value;
+      if (keeps) by = `the stored department "${storedLabel(s!)}"`;
+    }
+    if (by === undefined) {
+      claimed[kind].set(value, e);
+      return false;
+    }
+    if (kind === 'code') addIssue(e.row!, 'DUPLICATE_CODE', 'code', `code "${value}" is already used by ${by}`);
+    else if (kind === 'openDepartmentId') {
+      addIssue(e.row!, 'DUPLICATE_OPEN_DEPARTMENT_ID', 'openDepartmentId', `openDepartmentId "${value}" is already used by ${by}`);
+    } else {
+      const where = orgScope ? 'in the organization' : 'under the same parent';
+      addIssue(e.row!, 'DEPARTMENT_NAME_CONFLICT', 'name', `a department named "${a.name}" already exists ${where} (${by})`);
+    }
+    return true;
+  };
   let changed = false;
   for (const e of changedRows) {
     const a = e.after!;
     const b = e.stored;
-    const keys: [UniqueKind, string | null, string | null | undefined][] = [
-      ['code', a.code, b?.code],
-      ['openDepartmentId', a.openDepartmentId, b?.openDepartmentId],
-      ['name', nameKey(a), b && nameKey(b)],
-    ];
-    for (const [kind, value, before] of keys) {
-      if (value === null || value === before) continue;
-      let by: string | undefined;
-      const rowHolder = claimed[kind].get(value);
-      if (rowHolder) by = `row ${rowHolder.row!.row.row}`;
-      else {
-        const s = storedHolder[kind](value);
-        const sFinal = s && s.id !== b?.id ? (finalById.get(s.id) ?? s) : undefined;
-        // The stored holder keeps the key unless a row of this file changes it.
-        const keeps = sFinal !== undefined && (kind === 'name' ? nameKey(sFinal) : sFinal[kind]) === value;
-        if (keeps) by = `the stored department "${storedLabel(s!)}"`;
-      }
-      if (by === undefined) {
-        claimed[kind].set(value, e);
-        continue;
-      }
-      if (kind === 'code') addIssue(e.row!, 'DUPLICATE_CODE', 'code', `code "${value}" is already used by ${by}`);
-      else if (kind === 'openDepartmentId') {
-        addIssue(e.row!, 'DUPLICATE_OPEN_DEPARTMENT_ID', 'openDepartmentId', `openDepartmentId "${value}" is already used by ${by}`);
-      } else {
-        const where = orgScope ? 'in the organization' : 'under the same parent';
-        addIssue(e.row!, 'DEPARTMENT_NAME_CONFLICT', 'name', `a department named "${a.name}" already exists ${where} (${by})`);
-      }
-      changed = true;
-    }
+    // In this order: code, openDepartmentId, name (a row's issues are listed in it).
+    if (claim(e, 'code', a.code, b?.code)) changed = true;
+    if (claim(e, 'openDepartmentId', a.openDepartmentId, b?.openDepartmentId)) changed = true;
+    if (claim(e, 'name', nameKey(a), b && nameKey(b))) changed = true;
   }
   return changed;
 }
