@@ -240,7 +240,7 @@ if (wanted(6)) {
   const naiveFile = join(dir, 'naive.csv');
   writeFileSync(naiveFile, treeCsv(randomTree(naiveSize)));
   const naive: Sample[] = [];
-  for (let r = 0; r < Math.min(reps, 2); r++) naive.push(await measure('naive', { file: naiveFile, org: `naive${++orgSeq}` }, { freshOrg: true }));
+  for (let r = 0; r < reps; r++) naive.push(await measure('naive', { file: naiveFile, org: `naive${++orgSeq}` }, { freshOrg: true }));
   record('6 naive (INSERT + SELECT per row)', naiveSize, naive, { notes: 'autocommit, one round trip per SELECT and per INSERT' });
 }
 

@@ -13,15 +13,12 @@ import type { Knex } from 'knex';
 import mysql from 'mysql2/promise';
 import { loadConfig } from '../src/config.js';
 import { type Db, migrateLatest, openDatabase } from '../src/adapters/db/index.js';
-import { openQueue, openQueueEvents, openRedis } from '../src/adapters/queue/index.js';
 import { fileSource } from '../src/adapters/sources/file.js';
 import { runImport } from '../src/app/importService.js';
-import { submitImport } from '../src/app/submitImport.js';
-import { createToken } from '../src/app/tokens.js';
-import { waitForRun } from '../src/app/waitForRun.js';
 import { parseImportOptions } from '../src/core/importOptions.js';
 import { newDepartmentId, newOrganizationId } from '../src/ids.js';
-import { freePort, startServer, startWorker } from './services.js';
+// The queue and HTTP scenarios import what they need themselves: an in-process
+// import loads only what `orgsync import` loads, so its peak RSS is comparable.
 
 export interface ScenarioArgs {
   file: string;
@@ -122,6 +119,10 @@ async function inProcessImport(): Promise<Result> {
 
 /** `orgsync enqueue --wait` (fileSource, submitImport, waitForRun) against one `orgsync worker` started before the clock. */
 async function queuedImport(): Promise<Result> {
+  const { openQueue, openQueueEvents, openRedis } = await import('../src/adapters/queue/index.js');
+  const { submitImport } = await import('../src/app/submitImport.js');
+  const { waitForRun } = await import('../src/app/waitForRun.js');
+  const { startWorker } = await import('./services.js');
   const worker = await startWorker();
   const db = await openDatabase(config.database);
   const redis = await openRedis(config.redisUrl, 'client');
@@ -150,6 +151,8 @@ async function queuedImport(): Promise<Result> {
 
 /** A server (and its seeded organization) plus an admin token, for the HTTP scenarios. */
 async function serverWithToken(withWorker: boolean) {
+  const { createToken } = await import('../src/app/tokens.js');
+  const { freePort, startServer, startWorker } = await import('./services.js');
   const db = await openDatabase(config.database);
   await migrateLatest(db);
   const { token } = await createToken(db, { isAdmin: true, name: 'bench' });

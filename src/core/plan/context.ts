@@ -75,7 +75,19 @@ export function buildContext(
     org,
     options,
     newId,
-    rows: rows.map((r, idx) => ({ idx, row: r.row, issues: r.issues.length === 0 ? NO_ISSUES : [...r.issues], skipped: false })),
+    // Every field in the literal, even those set later: V8 then keeps them all
+    // inside the object instead of growing a separate property store per row.
+    rows: rows.map((r, idx) => ({
+      idx,
+      row: r.row,
+      issues: r.issues.length === 0 ? NO_ISSUES : [...r.issues],
+      mergedInto: undefined,
+      storedId: undefined,
+      matchedBy: undefined,
+      parent: undefined,
+      skipped: false,
+      finalId: undefined,
+    })),
     stored: new Map(),
     storedByCode: new Map(),
     storedByOpenId: new Map(),

@@ -443,6 +443,19 @@ class Shaper {
 
   /** The row's own fields describe the last department of its path. */
   private describeLeaf(record: SourceRecord, group: Group, memberId: string | null): void {
+    // With no column mapped to a field and no defaults (a bare export: the path,
+    // the member and columns orgsync ignores), normalising a row gives nothing
+    // but its path: every row of a department describes it as the first one
+    // did, and is merged into it without being normalised and compared.
+    const { mapping } = this.resolver;
+    const only = group.variants.length === 1 && group.failed.length === 0 ? group.variants[0]! : undefined;
+    if (only && mapping.columnsByField.size === 0 && !mapping.defaults?.size && !this.spec.keepUnknownColumns) {
+      only.count++;
+      addRow(only.runs, record.row);
+      this.mergedRows++;
+      this.addMember(group, memberId);
+      return;
+    }
     const n = this.normalise(record);
     const implied = group.implied!.row;
     // In place: no column may give these two in a path shape (see shape/spec.ts), so they come last as a spread would put them.
