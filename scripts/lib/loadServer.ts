@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/adapters/http/app.js';
+import { databaseAndRedisChecks } from '../../src/adapters/http/deps.js';
 import { openDatabase } from '../../src/adapters/db/index.js';
 import { openQueue, openRedis } from '../../src/adapters/queue/index.js';
 import type { Config } from '../../src/config.js';
@@ -24,10 +25,7 @@ export async function startLoadServer(database: string, config: Config): Promise
     db,
     config,
     queue,
-    readiness: [
-      { name: 'database', check: async () => void (await db.knex.raw('select 1')) },
-      { name: 'redis', check: async () => void (await redis.ping()) },
-    ],
+    readiness: databaseAndRedisChecks(db, redis),
     // Warnings and errors (a 500's cause) on stderr, apart from the figures.
     logger: { level: 'warn', stream: process.stderr },
   });

@@ -6,49 +6,17 @@
  * ignores generated ids and timestamps), no row is duplicated, and the run is
  * recorded as completed exactly once.
  */
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo, type ImportRunRecord } from '../../src/adapters/db/index.js';
 import { openTestDatabase, type TestDb } from '../helpers/db.js';
 import { departmentsOf, importText } from '../support/importHarness.js';
+import { generatedTree, storedRowResults, treeChecksum } from '../support/faultHarness.js';
 import { enqueueText, eventually, openTestQueue, settledRun, spawnWorker, type TestQueue, workerStarted, testDatabaseName } from '../support/queueHarness.js';
 
 const ROWS = 50_000;
 
 const FAILING = 20;
 
-/**
- * A deterministic tree: 50 top-level departments, each of the others under an
- * earlier one (depths up to 6); every 2,500th row names a parent that does not
- * exist, so the run also stores row results that a second write would duplicate.
- */
-function generatedFile(): string {
-  const lines = ['name,code,parentCode,description'];
-  for (let i = 0; i < ROWS; i++) {
-    const parent = i < 50 ? '' : i % 2500 === 1 ? `MISSING${i}` : `C${Math.floor((i - 50) / 5)}`;
-    lines.push(`Department ${i},C${i},${parent},Generated department number ${i}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-const storedRowResults = async (db: TestDb, runId: string): Promise<number> => {
-  const [[row]] = (await db.knex.raw('SELECT COUNT(*) AS n FROM import_row_results WHERE run_id = ?', [runId])) as [[{ n: number }]];
-  return Number(row.n);
-};
-
-/** What the organization's departments are, without ids or timestamps: code|name|parent code|depth|active, sorted. */
-async function checksum(db: TestDb, org: string): Promise<{ sha256: string; count: number; distinctCodes: number }> {
-  const departments = await departmentsOf(db, org);
-  const codeById = new Map(departments.map((d) => [d.id, d.code]));
-  const lines = departments
-    .map((d) => [d.code, d.name, d.parentId === null ? '' : codeById.get(d.parentId), d.depth, d.isActive ? 1 : 0].join('|'))
-    .sort();
-  return {
-    sha256: createHash('sha256').update(lines.join('\n')).digest('hex'),
-    count: departments.length,
-    distinctCodes: new Set(departments.map((d) => d.code)).size,
-  };
-}
 
 describe('a worker killed mid-import', () => {
   let db: TestDb;
@@ -67,10 +35,10 @@ describe('a worker killed mid-import', () => {
   });
 
   it('leaves no damage: a second worker finishes, the table equals a clean run, the run completed once', async () => {
-    const file = generatedFile();
+    const file = generatedTree(ROWS);
     const clean = await importText(db, file, { org: 'clean' });
     expect(clean.status).toBe('completed_with_errors');
-    const expected = await checksum(db, 'clean');
+    const expected = await treeChecksum(db, 'clean');
     expect(expected.count).toBeGreaterThan(ROWS - 10 * FAILING);
     const expectedRowResults = await storedRowResults(db, clean.runId);
     expect(expectedRowResults).toBeGreaterThanOrEqual(FAILING);
@@ -101,7 +69,7 @@ describe('a worker killed mid-import', () => {
     expect(await second.exited).toEqual({ code: 0, signal: null });
 
     expect(run).toMatchObject({ status: 'completed_with_errors', attempts: 2, counts: clean.counts });
-    expect(await checksum(db, 'killed')).toEqual(expected);
+    expect(await treeChecksum(db, 'killed')).toEqual(expected);
     expect(await storedRowResults(db, runId)).toBe(expectedRowResults);
     const finished = [first, second].flatMap((w) => w.output().split('\n')).filter((l) => l.includes(runId) && l.includes('"run finished"'));
     expect(finished).toHaveLength(1);

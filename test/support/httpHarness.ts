@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from '../../src/adapters/http/app.js';
+import { databaseAndRedisChecks } from '../../src/adapters/http/deps.js';
 import { organizationsRepo } from '../../src/adapters/db/index.js';
 import { createToken } from '../../src/app/tokens.js';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -43,10 +44,7 @@ export async function openHttpHarness(dialect: TestDialect, name: string, env: R
     db,
     config,
     queue,
-    readiness: [
-      { name: 'database', check: async () => void (await db.knex.raw('select 1')) },
-      { name: 'redis', check: async () => void (await redis.ping()) },
-    ],
+    readiness: databaseAndRedisChecks(db, redis),
     logger: false,
   });
   const workers: { running: RunningWorker; redis: Redis }[] = [];

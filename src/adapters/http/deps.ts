@@ -14,6 +14,14 @@ export interface ReadinessCheck {
   check(): Promise<void>;
 }
 
+/** What /readyz checks in production: the database answers and Redis answers. */
+export function databaseAndRedisChecks(db: Db, redis: { ping(): Promise<unknown> }): ReadinessCheck[] {
+  return [
+    { name: 'database', check: async () => void (await db.knex.raw('select 1')) },
+    { name: 'redis', check: async () => void (await redis.ping()) },
+  ];
+}
+
 export interface AppDeps {
   db: Db;
   config: Pick<Config, 'http' | 'database' | 'queue'>;

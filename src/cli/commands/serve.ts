@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { openQueue } from '../../adapters/queue/index.js';
 import { buildApp } from '../../adapters/http/app.js';
+import { databaseAndRedisChecks } from '../../adapters/http/deps.js';
 import { redactUrl } from '../../config.js';
 import { UsageError, withDatabase } from '../context.js';
 
@@ -46,10 +47,7 @@ export function registerServe(program: Command): void {
           db,
           config,
           queue,
-          readiness: [
-            { name: 'database', check: async () => void (await db.knex.raw('select 1')) },
-            { name: 'redis', check: async () => void (await redis.ping()) },
-          ],
+          readiness: databaseAndRedisChecks(db, redis),
           logger: { level: config.logLevel },
         });
         let stopping = false;
