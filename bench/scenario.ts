@@ -135,7 +135,7 @@ async function queuedImport(): Promise<Result> {
     const source = await fileSource(file);
     const submitted = await submitImport({ db, queue }, { organizationCode: org, source, options });
     if (submitted.kind !== 'submitted' || !submitted.enqueued) throw new Error(`not enqueued: ${JSON.stringify(submitted)}`);
-    const report = await waitForRun(db, events, submitted.runId);
+    const report = await waitForRun(db, submitted.runId, { events });
     const ms = performance.now() - start;
     if (report.fileError) throw new Error(`${report.fileError.code}: ${report.fileError.message}`);
     return { ms, rss: worker.peakRssKiB(), detail: { counts: report.counts, status: report.status, submitterRssKiB: process.resourceUsage().maxRSS } };

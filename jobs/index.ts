@@ -9,13 +9,17 @@ import { importDepartments } from './importDepartments.js';
 import { retryFailedRows } from './retryFailedRows.js';
 import { syncSource } from './syncSource.js';
 import type { AnyJobDefinition } from './types.js';
+import { OrgsyncError } from '../src/core/errors.js';
 
 export type { AnyJobDefinition, JobDefinition, JobDeps, Processor } from './types.js';
 
 export const JOBS: readonly AnyJobDefinition[] = [importDepartments, syncSource, retryFailedRows];
 
-export class JobRegistryError extends Error {
+export class JobRegistryError extends OrgsyncError {
   override readonly name = 'JobRegistryError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('JOB_REGISTRY_INVALID', message, { ...options });
+  }
 }
 
 export function buildRegistry(

@@ -4,20 +4,77 @@
  * between faults worth retrying and failures that must stop at once.
  */
 import { type Job, UnrecoverableError } from 'bullmq';
-import { isTransientDbError, LockTimeoutError } from '../src/adapters/db/index.js';
+import { describeError } from '../src/adapters/db/index.js';
 import { isTransientRedisError } from '../src/adapters/queue/index.js';
-import { TransientSourceError } from '../src/adapters/sources/index.js';
+import { isOrgsyncError, type RunFailureCode, type ThrownErrorCode } from '../src/core/errors.js';
 import type { Logger } from '../src/adapters/log.js';
 import type { ImportReport } from '../src/app/importService.js';
 import type { RunJobPayload, RunJobResult } from '../src/app/jobContracts.js';
-import { executeQueuedRun, markRunFailed, RunUnrunnableError } from '../src/app/queuedRun.js';
+import { executeQueuedRun, markRunFailed } from '../src/app/queuedRun.js';
 import { progressMirror } from '../src/app/runProgress.js';
+import { isTransientFault } from '../src/app/transientFaults.js';
 import type { JobDeps } from './types.js';
 
-/** Faults a later attempt may not hit: MySQL or Redis unreachable, deadlocks, lock timeouts, a flaky HTTP source. */
+/**
+ * Faults a later attempt may not hit: an orgsync error says so itself (a lock
+ * timeout, a flaky HTTP source); a driver's error is classified by its adapter
+ * (MySQL or Redis unreachable, deadlocks).
+ */
 export function isTransient(err: unknown): boolean {
-  return isTransientDbError(err) || err instanceof LockTimeoutError || isTransientRedisError(err) || err instanceof TransientSourceError;
+  return isTransientFault(err, isTransientRedisError);
 }
+
+/**
+ * What the run record says when a job stops on an error that is not transient
+ * (transient ones are retried, and recorded RETRIES_EXHAUSTED when the
+ * attempts run out). `null`: the run already has its failure recorded (a run
+ * that cannot run, see queuedRun.ts), so the job stops without a word more.
+ * The compiler holds this table to the registry.
+ */
+export const RUN_FAILURE_OF: Record<ThrownErrorCode, RunFailureCode | null> = {
+  ORGANIZATION_NOT_FOUND: 'INTERNAL_ERROR',
+  DEACTIVATION_THRESHOLD_EXCEEDED: 'INTERNAL_ERROR',
+  ATOMIC_ABORTED: 'INTERNAL_ERROR',
+  DOCUMENT_ORGANIZATION_MISMATCH: 'INTERNAL_ERROR',
+  EMPTY_FILE: 'INTERNAL_ERROR',
+  UNSUPPORTED_FORMAT: 'INTERNAL_ERROR',
+  INVALID_ENCODING: 'INTERNAL_ERROR',
+  CSV_SYNTAX_ERROR: 'INTERNAL_ERROR',
+  INCONSISTENT_COLUMNS: 'INTERNAL_ERROR',
+  DUPLICATE_HEADER: 'INTERNAL_ERROR',
+  EMPTY_HEADER: 'INTERNAL_ERROR',
+  YAML_SYNTAX_ERROR: 'INTERNAL_ERROR',
+  JSON_SYNTAX_ERROR: 'INTERNAL_ERROR',
+  INVALID_DOCUMENT: 'INTERNAL_ERROR',
+  TOO_MANY_ALIASES: 'INTERNAL_ERROR',
+  ROW_LIMIT_EXCEEDED: 'INTERNAL_ERROR',
+  FILE_TOO_LARGE: 'INTERNAL_ERROR',
+  INVALID_ORGANIZATION_CODE: 'INTERNAL_ERROR',
+  MAPPING_COLUMN_NOT_FOUND: 'INTERNAL_ERROR',
+  // Recorded by executeQueuedRun before it throws RunUnrunnableError.
+  INPUT_MISSING: null,
+  INVALID_RUN_OPTIONS: null,
+  RUN_NOT_FOUND: null,
+  RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+  JOB_LOST: 'JOB_LOST',
+  RUN_ABANDONED: 'RUN_ABANDONED',
+  USAGE_ERROR: 'INTERNAL_ERROR',
+  CONFIG_INVALID: 'INTERNAL_ERROR',
+  DATABASE_NOT_READY: 'INTERNAL_ERROR',
+  TOKEN_SETUP_FAILED: 'INTERNAL_ERROR',
+  RUN_NOT_RETRYABLE: 'INTERNAL_ERROR',
+  RUN_NOT_APPROVABLE: 'INTERNAL_ERROR',
+  INVALID_SCHEDULE: 'INTERNAL_ERROR',
+  QUEUE_UNAVAILABLE: 'RETRIES_EXHAUSTED',
+  INVALID_SOURCE: 'INTERNAL_ERROR',
+  SOURCE_UNAVAILABLE: 'INTERNAL_ERROR',
+  SOURCE_OUTSIDE_ROOT: 'INTERNAL_ERROR',
+  SOURCE_PRIVATE_ADDRESS: 'INTERNAL_ERROR',
+  SOURCE_TEMPORARILY_UNAVAILABLE: 'RETRIES_EXHAUSTED',
+  ORGANIZATION_BUSY: 'RETRIES_EXHAUSTED',
+  JOB_REGISTRY_INVALID: 'INTERNAL_ERROR',
+};
 
 function isLastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -30,15 +87,17 @@ function isLastAttempt(job: Job): boolean {
  * the history never shows a run stuck as running.
  */
 async function failure(err: unknown, job: Job, deps: JobDeps, runId: string, log: Logger): Promise<Error> {
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof RunUnrunnableError) return new UnrecoverableError(message);
+  // Trimmed: it goes into the run record and the job's failure reason, and a driver error carries its whole SQL.
+  const message = describeError(err);
   const transient = isTransient(err);
+  const recorded = transient ? 'RETRIES_EXHAUSTED' : isOrgsyncError(err) ? RUN_FAILURE_OF[err.code] : 'INTERNAL_ERROR';
+  if (recorded === null) return new UnrecoverableError(message);
   if (transient && !isLastAttempt(job)) {
     log.warn({ err, transient }, 'run attempt failed; it will be retried');
     return err as Error;
   }
   log.error({ err, transient }, 'run failed');
-  await markRunFailed(deps.db, runId, transient ? 'RETRIES_EXHAUSTED' : 'INTERNAL_ERROR', message).catch((e: unknown) => {
+  await markRunFailed(deps.db, runId, recorded, message).catch((e: unknown) => {
     // The sweep marks it failed later (JOB_LOST) once the database is back.
     log.error({ err: e }, 'could not record the failure');
   });
@@ -59,6 +118,8 @@ export async function processRun(
     report = await executeQueuedRun(deps.db, runId, {
       lockTimeoutSeconds: deps.lockTimeoutSeconds,
       onProgress: progress.onProgress,
+      ...(deps.runOwner ? { owner: deps.runOwner } : {}),
+      ...(deps.maxRowsPerRun === undefined ? {} : { maxRowsPerRun: deps.maxRowsPerRun }),
       onStart: (run) => log.info({ organization: run.organizationCode, source: run.sourceName, mode: run.mode }, 'run started'),
     });
   } catch (err) {

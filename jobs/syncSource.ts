@@ -9,7 +9,7 @@
  * a crash) at worst finds the identical submission and returns its run.
  */
 import { type Job, UnrecoverableError } from 'bullmq';
-import { runQueueRepo } from '../src/adapters/db/index.js';
+import { importRunsRepo } from '../src/adapters/db/index.js';
 import { describeSource, InvalidSourceError, openSource, parseSourceSpec, SourceUnavailableError } from '../src/adapters/sources/index.js';
 import { parseImportOptions } from '../src/core/importOptions.js';
 import { JOB_NAMES, type SyncSourcePayload, SyncSourcePayloadSchema, type SyncSourceResult } from '../src/app/jobContracts.js';
@@ -35,12 +35,17 @@ export async function processor(job: Job<Payload>, deps: JobDeps): Promise<Resul
         organizationCode,
         source,
         options: options.value,
-        skipIf: (sha256, trx) => runQueueRepo(deps.db).syncSkipReason(organizationCode, sha256, trx),
+        skipIf: (sha256, trx) => importRunsRepo(deps.db).syncSkipReason(organizationCode, sha256, trx),
       },
     );
     if (result.kind === 'skipped') {
       log.info({ source: describeSource(spec), reason: result.reason }, 'sync skipped');
       return { skipped: true, reason: result.reason };
+    }
+    if (result.kind === 'rejected') {
+      // FILE_TOO_LARGE (a gzip bomb, say): the run is recorded failed; retrying fetches the same answer.
+      log.warn({ source: describeSource(spec), runId: result.runId, code: result.code }, 'sync source refused');
+      throw new UnrecoverableError(`run ${result.runId}: ${result.code}: ${result.message}`);
     }
     log.info({ source: describeSource(spec), runId: result.runId, duplicate: result.duplicate }, 'sync submitted');
     if (!result.enqueued) throw new Error(`run ${result.runId} is stored but could not be queued: ${result.enqueueError ?? ''}`);

@@ -9,6 +9,7 @@ import type { SourcesConfig } from '../src/config.js';
 import type { Db } from '../src/adapters/db/index.js';
 import type { Logger } from '../src/adapters/log.js';
 import type { JobName } from '../src/app/jobContracts.js';
+import type { RunOwner } from '../src/core/runLifecycle.js';
 
 export interface JobDeps {
   db: Db;
@@ -18,6 +19,10 @@ export interface JobDeps {
   /** How long a run waits for another run of its organization before the attempt fails and is retried. */
   lockTimeoutSeconds: number;
   sources: SourcesConfig;
+  /** The worker as the owner of the runs it runs (their lease is renewed while it is alive). */
+  runOwner?: RunOwner;
+  /** The most rows one run may read (unset: DEFAULT_MAX_ROWS_PER_RUN). */
+  maxRowsPerRun?: number;
 }
 
 export type Processor<Payload, Result> = (job: Job<Payload>, deps: JobDeps) => Promise<Result>;

@@ -12,6 +12,7 @@ import type { Logger } from '../src/adapters/log.js';
 import { workerOptions } from '../src/adapters/queue/index.js';
 import type { JobName } from '../src/app/jobContracts.js';
 import { sweepOrphans } from '../src/app/orphanSweep.js';
+import { DEFAULT_RUN_LEASE_SECONDS, startRunOwner } from '../src/app/runOwner.js';
 import { buildRegistry } from './index.js';
 import type { AnyJobDefinition, JobDeps } from './types.js';
 
@@ -20,6 +21,10 @@ export interface WorkerSettings {
   worker: WorkerConfig;
   sources: SourcesConfig;
   lockTimeoutSeconds: number;
+  /** ORGSYNC_RUN_LEASE_SECONDS: the runs this worker runs are leased to it for this long, renewed while it lives. */
+  runLeaseSeconds?: number;
+  /** ORGSYNC_MAX_ROWS_PER_RUN: the most rows one run may read (unset: DEFAULT_MAX_ROWS_PER_RUN). */
+  maxRowsPerRun?: number;
 }
 
 export interface WorkerRuntimeDeps {
@@ -48,7 +53,19 @@ export interface RunningWorker {
 export async function startWorker(deps: WorkerRuntimeDeps, opts: { concurrency: number }): Promise<RunningWorker> {
   const registry = deps.registry ?? buildRegistry();
   const { settings, log } = deps;
-  const jobDeps: JobDeps = { db: deps.db, queue: deps.queue, log, lockTimeoutSeconds: settings.lockTimeoutSeconds, sources: settings.sources };
+  const owner = startRunOwner(deps.db, {
+    leaseSeconds: settings.runLeaseSeconds ?? DEFAULT_RUN_LEASE_SECONDS,
+    onError: (err) => log.warn({ err }, 'run leases not renewed'),
+  });
+  const jobDeps: JobDeps = {
+    db: deps.db,
+    queue: deps.queue,
+    log,
+    lockTimeoutSeconds: settings.lockTimeoutSeconds,
+    sources: settings.sources,
+    runOwner: owner.owner,
+    ...(settings.maxRowsPerRun === undefined ? {} : { maxRowsPerRun: settings.maxRowsPerRun }),
+  };
 
   const dispatch = async (job: Job): Promise<unknown> => {
     const definition = registry.get(job.name as JobName);
@@ -68,7 +85,7 @@ export async function startWorker(deps: WorkerRuntimeDeps, opts: { concurrency: 
   const sweep = async () => {
     try {
       const r = await sweepOrphans(deps, { minAgeMs: settings.worker.requeueMinAgeSeconds * 1000 });
-      if (r.requeued.length + r.failed.length + r.inconsistent.length > 0) log.warn(r, 'orphan sweep');
+      if (r.requeued.length + r.failed.length + r.inconsistent.length + r.abandoned.length > 0) log.warn(r, 'orphan sweep');
     } catch (err) {
       log.error({ err }, 'orphan sweep failed');
     }
@@ -86,6 +103,7 @@ export async function startWorker(deps: WorkerRuntimeDeps, opts: { concurrency: 
     sweep,
     async stop(graceMs) {
       clearInterval(timer);
+      owner.stop();
       let timeout: NodeJS.Timeout | undefined;
       const finished = await Promise.race([
         worker.close().then(() => true),

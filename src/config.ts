@@ -3,8 +3,10 @@
  * reads process.env: entry points call loadConfig() and pass the result down.
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_ROWS_PER_RUN } from './core/rowLimit.js';
 import { HttpEnv, httpConfigOf, type HttpConfig } from './httpConfig.js';
 import { QueueEnv, queueConfigOf, type QueueConfig, type SourcesConfig, type WorkerConfig } from './queueConfig.js';
+import { OrgsyncError } from './core/errors.js';
 
 export type { QueueConfig, SourcesConfig, WorkerConfig } from './queueConfig.js';
 export type { HttpConfig } from './httpConfig.js';
@@ -22,6 +24,8 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().trim().min(1).default('redis://127.0.0.1:6379'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ORGSYNC_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(600),
+  ORGSYNC_RUN_LEASE_SECONDS: z.coerce.number().int().positive().max(86_400).default(120),
+  ORGSYNC_MAX_ROWS_PER_RUN: z.coerce.number().int().positive().default(DEFAULT_MAX_ROWS_PER_RUN),
   ...QueueEnv,
   ...HttpEnv,
 });
@@ -46,10 +50,19 @@ export interface Config {
   sources: SourcesConfig;
   /** `orgsync serve`. */
   http: HttpConfig;
+  /** Import runs: how long a run stays leased to its process without a heartbeat (then the sweep fails it RUN_ABANDONED). */
+  runs: {
+    leaseSeconds: number;
+    /** The most rows one run may read (its memory bound); a run's --max-rows may only lower it. */
+    maxRows: number;
+  };
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends OrgsyncError {
   override readonly name = 'ConfigError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('CONFIG_INVALID', message, { ...options });
+  }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -59,13 +72,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  return {
+  const config: Config = {
     database: { url: e.DATABASE_URL, sqlitePath: e.ORGSYNC_SQLITE_PATH, lockTimeoutSeconds: e.ORGSYNC_LOCK_TIMEOUT_SECONDS },
+    runs: { leaseSeconds: e.ORGSYNC_RUN_LEASE_SECONDS, maxRows: e.ORGSYNC_MAX_ROWS_PER_RUN },
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     ...queueConfigOf(e),
     ...httpConfigOf(e),
   };
+  // A scheduled source gets the same byte cap as an upload unless it is given its own.
+  config.sources.maxBytes ??= config.http.uploadLimit;
+  return config;
 }
 
 /** A URL with its password replaced, safe to print. */

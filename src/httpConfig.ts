@@ -4,12 +4,9 @@
  * reads process.env.
  */
 import { z } from 'zod';
+import { envFlag } from './core/boolish.js';
 
 const positiveInt = z.coerce.number().int().positive();
-const boolish = z
-  .enum(['true', 'false', '1', '0', ''])
-  .default('false')
-  .transform((v) => v === 'true' || v === '1');
 
 export const HttpEnv = {
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -27,7 +24,7 @@ export const HttpEnv = {
   ORGSYNC_SESSION_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   ORGSYNC_SESSION_TTL_SECONDS: positiveInt.default(8 * 3600),
   // Behind a TLS-terminating proxy: honour X-Forwarded-* (client ip, https for secure cookies).
-  ORGSYNC_HTTP_TRUST_PROXY: boolish,
+  ORGSYNC_HTTP_TRUST_PROXY: envFlag,
 };
 
 type HttpEnvValues = z.output<z.ZodObject<typeof HttpEnv>>;

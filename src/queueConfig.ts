@@ -4,13 +4,10 @@
  * file stays about one thing; nothing here reads process.env.
  */
 import { z } from 'zod';
+import { envFlag } from './core/boolish.js';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
-const boolish = z
-  .enum(['true', 'false', '1', '0', ''])
-  .default('false')
-  .transform((v) => v === 'true' || v === '1');
 
 /** `{"https://hris.example.com": {"Authorization": "Bearer ..."}}`: headers sent to one origin only. */
 const HttpHeadersSchema = z
@@ -82,7 +79,9 @@ export const QueueEnv = {
       .optional(),
   ),
   // http(s) sources on loopback, private or link-local addresses are refused unless this is true.
-  ORGSYNC_SOURCE_ALLOW_PRIVATE: boolish,
+  ORGSYNC_SOURCE_ALLOW_PRIVATE: envFlag,
+  // Bytes a source may yield, counted after decompression (a gzip bomb stops here). Unset: the upload limit.
+  ORGSYNC_SOURCE_MAX_BYTES: positiveInt.optional(),
 };
 
 type QueueEnvValues = z.output<z.ZodObject<typeof QueueEnv>>;
@@ -126,6 +125,8 @@ export interface SourcesConfig {
   root: string | undefined;
   /** Whether http(s) sources may be on loopback, private or link-local addresses (an intranet HRIS). */
   allowPrivateNetworks: boolean;
+  /** Most bytes a source may yield, after decompression; unset: DEFAULT_SOURCE_MAX_BYTES (50 MiB, the upload limit). */
+  maxBytes?: number;
 }
 
 export function queueConfigOf(e: QueueEnvValues): { queue: QueueConfig; worker: WorkerConfig; sources: SourcesConfig } {
@@ -152,6 +153,7 @@ export function queueConfigOf(e: QueueEnvValues): { queue: QueueConfig; worker: 
       httpTimeoutSeconds: e.ORGSYNC_SOURCE_HTTP_TIMEOUT_SECONDS,
       root: e.ORGSYNC_SOURCE_ROOT,
       allowPrivateNetworks: e.ORGSYNC_SOURCE_ALLOW_PRIVATE,
+      ...(e.ORGSYNC_SOURCE_MAX_BYTES === undefined ? {} : { maxBytes: e.ORGSYNC_SOURCE_MAX_BYTES }),
     },
   };
 }

@@ -10,6 +10,7 @@ import { type Db, type ImportRunRecord, importRunsRepo } from '../../src/adapter
 import { openQueue, openRedis } from '../../src/adapters/queue/index.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import { bufferSource, submitImport } from '../../src/app/submitImport.js';
+import { isSettled } from '../../src/app/waitForRun.js';
 import { loadConfig } from '../../src/config.js';
 import { departmentCount, generatedTree, storedRowResults, type TreeChecksum, treeChecksum } from '../../test/support/faultHarness.js';
 import { importText } from '../../test/support/importHarness.js';
@@ -19,7 +20,6 @@ import { dropDatabase, freshDatabase, REDIS_URL, sleep, startWorkerProcess, stop
 
 const DATABASE = 'orgsync_chaos';
 const PREFIX = '{orgsync-chaos}';
-const FINAL = new Set(['completed', 'completed_with_errors', 'failed', 'needs_approval']);
 
 /**
  * A dead worker's job goes to another worker once its lock expires (8 s: well
@@ -82,7 +82,7 @@ export async function openChaos(rows: number) {
   const settled = (runId: string, ceilingMs: number) =>
     waitFor(`run ${runId} to finish`, async () => {
       const run = await getRun(runId);
-      return run && FINAL.has(run.status) ? run : undefined;
+      return run && isSettled(run.status) ? run : undefined;
     }, ceilingMs);
 
   /** The organization equals the clean run: same departments, no duplicates, same row results, one run. */
@@ -123,7 +123,7 @@ export async function openChaos(rows: number) {
       first.child.kill('SIGKILL');
       await first.exited;
       const afterKill = await getRun(runId);
-      if (!afterKill || FINAL.has(afterKill.status)) {
+      if (!afterKill || isSettled(afterKill.status)) {
         await settled(runId, 60_000);
         return { kind: 'missed' };
       }

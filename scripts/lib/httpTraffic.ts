@@ -3,8 +3,12 @@
  * (open loop: request n starts at n / rate seconds, whether or not earlier
  * ones have answered), so a slow server shows up as latency rather than as a
  * lower request rate, and latencies are measured from the scheduled start.
+ * Open loop is bounded all the same: at most `maxInFlight` requests are open
+ * (p-limit), so a stalled server makes the script queue requests (and count
+ * their wait as latency) instead of opening sockets without end.
  */
 import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
 import { sleep } from './scriptEnv.js';
 
 export interface Sample {
@@ -22,27 +26,30 @@ export interface PlannedRequest {
 }
 
 export interface Traffic {
-  /** Stops scheduling new requests and waits for those in flight. */
+  /** Stops scheduling new requests and waits for those already scheduled. */
   stop(): Promise<Sample[]>;
 }
 
-export function steadyTraffic(ratePerSecond: number, next: (n: number) => PlannedRequest, ceilingMs: number): Traffic {
+const MAX_IN_FLIGHT = 64;
+
+export function steadyTraffic(ratePerSecond: number, next: (n: number) => PlannedRequest, ceilingMs: number, maxInFlight = MAX_IN_FLIGHT): Traffic {
   const samples: Sample[] = [];
-  const inFlight = new Set<Promise<void>>();
+  const limit = pLimit(maxInFlight);
+  const started: Promise<unknown>[] = [];
   let stopped = false;
   const start = performance.now();
   const interval = 1000 / ratePerSecond;
 
   const fire = (n: number, scheduledAt: number) => {
     const request = next(n);
-    const p = request
-      .run()
-      .then(
-        ({ status, problem }) => samples.push({ kind: request.kind, ms: performance.now() - scheduledAt, ok: problem === undefined, status, ...(problem ? { problem } : {}) }),
-        (err: unknown) => samples.push({ kind: request.kind, ms: performance.now() - scheduledAt, ok: false, status: 0, problem: (err as Error).message }),
-      )
-      .then(() => void inFlight.delete(p));
-    inFlight.add(p);
+    const sample = (status: number, problem: string | undefined) =>
+      samples.push({ kind: request.kind, ms: performance.now() - scheduledAt, ok: problem === undefined, status, ...(problem ? { problem } : {}) });
+    started.push(
+      limit(() => request.run()).then(
+        ({ status, problem }) => sample(status, problem),
+        (err: unknown) => sample(0, (err as Error).message),
+      ),
+    );
   };
 
   const loop = (async () => {
@@ -59,7 +66,7 @@ export function steadyTraffic(ratePerSecond: number, next: (n: number) => Planne
     async stop() {
       stopped = true;
       await loop;
-      await Promise.all([...inFlight]);
+      await Promise.all(started);
       return samples;
     },
   };

@@ -3,7 +3,9 @@
  * checks that did not hold (empty: all held) and prints its figures.
  */
 import type { Queue } from 'bullmq';
+import pLimit from 'p-limit';
 import { type Db, type ImportRunRecord, importRunsRepo } from '../../src/adapters/db/index.js';
+import { SETTLED_RUN_STATUSES } from '../../src/app/waitForRun.js';
 import { departmentsOf } from '../../test/support/importHarness.js';
 import { type PlannedRequest, steadyTraffic, summarise } from './httpTraffic.js';
 import { seconds, waitFor } from './scriptEnv.js';
@@ -16,9 +18,12 @@ export interface LoadContext {
   admin: string;
   /** A token of organization `api`, where the steady traffic creates departments. */
   apiOrgToken: string;
+  /** The most uploads in flight at once (`--uploads-in-flight`). */
+  uploadsInFlight: number;
 }
 
-const FINAL = new Set(['completed', 'completed_with_errors', 'failed', 'needs_approval']);
+/** Run rows read at once when checking many runs: a few, since the pool has few connections. */
+const RUN_READS_IN_FLIGHT = 4;
 
 /** `rows` departments, 20 at the top, four under each earlier one; names carry the version. */
 function treeFile(rows: number, version: string): string {
@@ -41,9 +46,9 @@ async function upload(ctx: LoadContext, org: string, body: string, query = ''): 
 async function allSettled(db: Db, runIds: readonly string[], ceilingMs: number): Promise<ImportRunRecord[]> {
   const runs = importRunsRepo(db);
   return waitFor(`${runIds.length} runs to finish`, async () => {
-    const found = await db.knex('import_runs').whereIn('id', runIds).whereIn('status', [...FINAL]).count({ n: '*' }).first();
+    const found = await db.knex('import_runs').whereIn('id', runIds).whereIn('status', SETTLED_RUN_STATUSES).count({ n: '*' }).first();
     if (Number((found as { n: number | string } | undefined)?.n) < runIds.length) return undefined;
-    return Promise.all(runIds.map(async (id) => (await runs.getRun(id))!));
+    return pLimit(RUN_READS_IN_FLIGHT).map(runIds, async (id) => (await runs.getRun(id))!);
   }, ceilingMs, 250);
 }
 
@@ -115,8 +120,8 @@ export async function runConcurrentImports(ctx: LoadContext, opts: { orgs: reado
   const start = Date.now();
   const v1 = treeFile(rows, 'v1');
   const v2 = treeFile(rows, 'v2');
-  // Per organization v1 then v2; all organizations at once.
-  const submitted = await Promise.all(orgs.map(async (org) => ({ org, v1: (await upload(ctx, org, v1)).runId, v2: (await upload(ctx, org, v2)).runId })));
+  // Per organization v1 then v2; the organizations at once (up to the uploads-in-flight bound).
+  const submitted = await pLimit(ctx.uploadsInFlight).map(orgs, async (org) => ({ org, v1: (await upload(ctx, org, v1)).runId, v2: (await upload(ctx, org, v2)).runId }));
   const submitMs = Date.now() - start;
   const runs = await allSettled(ctx.db, submitted.flatMap((s) => [s.v1, s.v2]), 15 * 60_000);
   const importMs = Date.now() - start;
@@ -154,12 +159,11 @@ export async function runSmallImports(ctx: LoadContext, count: number): Promise<
   const problems: string[] = [];
   const orgCount = Math.min(50, count);
   const start = Date.now();
-  const submitted = await Promise.all(
-    Array.from({ length: count }, (_, i) => {
-      const lines = ['name,code,parentCode', ...Array.from({ length: 10 }, (_, j) => `Small ${i}.${j},S${i}-${j},${j === 0 ? '' : `S${i}-0`}`)];
-      return upload(ctx, `small-${i % orgCount}`, `${lines.join('\n')}\n`, '?create-org=true');
-    }),
-  );
+  // Every upload is started at once; at most uploadsInFlight are sent at a time, the rest wait their turn on the client.
+  const submitted = await pLimit(ctx.uploadsInFlight).map(Array.from({ length: count }, (_, i) => i), (i) => {
+    const lines = ['name,code,parentCode', ...Array.from({ length: 10 }, (_, j) => `Small ${i}.${j},S${i}-${j},${j === 0 ? '' : `S${i}-0`}`)];
+    return upload(ctx, `small-${i % orgCount}`, `${lines.join('\n')}\n`, '?create-org=true');
+  });
   const submitMs = Date.now() - start;
   const runs = await allSettled(ctx.db, submitted.map((s) => s.runId), 15 * 60_000);
   const counts = await waitFor('the queue to drain', async () => {
@@ -181,6 +185,6 @@ export async function runSmallImports(ctx: LoadContext, count: number): Promise<
   const recorded = await ctx.db.knex('import_runs').where('organization_code', 'like', 'small-%').count({ n: '*' }).first();
   if (Number((recorded as { n: number | string }).n) !== count) problems.push(`small imports: ${String((recorded as { n: unknown }).n)} runs recorded for ${count} uploads`);
 
-  console.log(`\n${count} imports of 10 rows into ${orgCount} organizations, uploaded at once: uploads acknowledged in ${seconds(submitMs)}, all completed and the queue drained (${JSON.stringify(counts)}) after ${seconds(drainMs)}; ${stored} departments stored`);
+  console.log(`\n${count} imports of 10 rows into ${orgCount} organizations, uploaded ${ctx.uploadsInFlight} at a time: uploads acknowledged in ${seconds(submitMs)}, all completed and the queue drained (${JSON.stringify(counts)}) after ${seconds(drainMs)}; ${stored} departments stored`);
   return problems;
 }

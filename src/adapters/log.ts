@@ -5,6 +5,7 @@
  * wherever they appear, as a second line of defence.
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { boundedErrorSerializer } from './logSerializers.js';
 
 export type { Logger } from 'pino';
 
@@ -25,6 +26,8 @@ export function createLogger(level: LevelWithSilent, destination?: NodeJS.Writab
       level,
       base: { pid: process.pid },
       redact: { paths: REDACT, censor: '***' },
+      // A database error's SQL and bindings are trimmed, never logged whole (logSerializers.ts).
+      serializers: { err: boundedErrorSerializer },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination ?? pino.destination({ dest: 1, sync: true }),

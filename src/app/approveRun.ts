@@ -10,9 +10,13 @@ import { importRunsRepo } from '../adapters/db/index.js';
 import type { ImportReport } from './importService.js';
 import { executeQueuedRun } from './queuedRun.js';
 import { RunNotFoundError } from './runReport.js';
+import { OrgsyncError } from '../core/errors.js';
 
-export class ApprovalNotPossibleError extends Error {
+export class ApprovalNotPossibleError extends OrgsyncError {
   override readonly name = 'ApprovalNotPossibleError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('RUN_NOT_APPROVABLE', message, { ...options });
+  }
 }
 
 export async function approveRun(db: Db, runId: string, opts: { lockTimeoutSeconds: number }): Promise<ImportReport> {

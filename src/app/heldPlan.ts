@@ -10,8 +10,9 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { Knex } from 'knex';
 import type { Db, ImportRunStatus, RunError } from '../adapters/db/index.js';
-import { importRunsRepo, runQueueRepo, stagingRepo } from '../adapters/db/index.js';
+import { importRunsRepo, stagingRepo } from '../adapters/db/index.js';
 import type { ImportPlan, Organization, StoredDepartment } from '../core/model.js';
+import type { RunProblem } from '../core/runOutcome.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -40,7 +41,7 @@ export interface Hold {
 }
 
 /** Why a sync was held instead of applied: what the report and the failed job say. */
-export function heldOverThreshold(runId: string, deactivations: number, active: number, limit: number): RunError & { message: string } {
+export function heldOverThreshold(runId: string, deactivations: number, active: number, limit: number): RunProblem<'DEACTIVATION_THRESHOLD_EXCEEDED'> {
   return {
     code: 'DEACTIVATION_THRESHOLD_EXCEEDED',
     message: `this sync would deactivate ${deactivations} of ${active} active departments; --max-deactivate allows ${limit}. Nothing was written. If the file is a complete export, run "orgsync approve ${runId}" to apply exactly this plan.`,
@@ -48,7 +49,7 @@ export function heldOverThreshold(runId: string, deactivations: number, active: 
 }
 
 /** An approval that found the departments changed since its plan was made. */
-export function heldAgain(runId: string, organizationCode: string, deactivations: number): RunError & { message: string } {
+export function heldAgain(runId: string, organizationCode: string, deactivations: number): RunProblem<'DEACTIVATION_THRESHOLD_EXCEEDED'> {
   return {
     code: 'DEACTIVATION_THRESHOLD_EXCEEDED',
     message: `the departments of "${organizationCode}" changed since this plan was made, so it was not applied; planned again, it would deactivate ${deactivations}. Nothing was written. Review it and run "orgsync approve ${runId}" again.`,
@@ -59,7 +60,7 @@ export function heldAgain(runId: string, organizationCode: string, deactivations
 export async function holdPlan(db: Db, trx: Knex.Transaction, hold: Hold): Promise<void> {
   const bytes = await gzipAsync(Buffer.from(JSON.stringify(hold.plan), 'utf8'));
   await stagingRepo(db).write(hold.runId, 'plan', [bytes], trx);
-  await runQueueRepo(db).holdForApproval(
+  await importRunsRepo(db).holdForApproval(
     hold.runId,
     { counts: hold.plan.counts, error: hold.error, fingerprint: hold.fingerprint, warnings: hold.warnings, from: hold.from, lockAcquiredAt: hold.lockAcquiredAt },
     trx,

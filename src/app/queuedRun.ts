@@ -9,23 +9,21 @@
  */
 import type { Db } from '../adapters/db/index.js';
 import { FINAL_RUN_STATUSES, type ImportRunRecord, importRunsRepo, stagingRepo } from '../adapters/db/index.js';
+import { OrgsyncError, RUN_FAILURE_CODES, type RunFailureCode } from '../core/errors.js';
 import { type ImportOptions, importOptionsInput, parseImportOptions } from '../core/importOptions.js';
+import type { RunOwner } from '../core/runLifecycle.js';
 import { type ImportProgress, type ImportReport, runImport } from './importService.js';
 import { loadStoredReport, RunNotFoundError } from './runReport.js';
 
-/** Why a run failed as a whole, other than a problem with its file (FileError codes). */
-export const RUN_FAILURE_CODES = {
-  INPUT_MISSING: 'The staged input of a queued run is gone, so it cannot run.',
-  INVALID_RUN_OPTIONS: 'The options stored with a queued run are not valid for this version of orgsync.',
-  RETRIES_EXHAUSTED: 'Every attempt hit a transient fault (database or Redis unreachable, lock timeout); see the worker logs.',
-  INTERNAL_ERROR: 'The run failed on an unexpected error; see the worker logs.',
-  JOB_LOST: 'The queue gave the job up (for example its worker died more often than ORGSYNC_MAX_STALLED_COUNT allows).',
-} as const;
-export type RunFailureCode = keyof typeof RUN_FAILURE_CODES;
+// The codes live in the one registry; re-exported for the jobs that record them.
+export { RUN_FAILURE_CODES, type RunFailureCode } from '../core/errors.js';
 
 /** A run that cannot run and never will (bad stored state): the job must not be retried. */
-export class RunUnrunnableError extends Error {
+export class RunUnrunnableError extends OrgsyncError {
   override readonly name = 'RunUnrunnableError';
+  constructor(code: 'RUN_NOT_FOUND' | 'INPUT_MISSING' | 'INVALID_RUN_OPTIONS', message: string) {
+    super(code, message);
+  }
 }
 
 export interface QueuedRunOptions {
@@ -35,15 +33,19 @@ export interface QueuedRunOptions {
   approve?: boolean;
   /** Called once the run is known to be runnable, before it starts. */
   onStart?: (run: ImportRunRecord) => void;
+  /** The worker running it: the run is leased to it while it runs. */
+  owner?: RunOwner;
+  /** The most rows the run may read (ORGSYNC_MAX_ROWS_PER_RUN; unset: the default). */
+  maxRowsPerRun?: number;
 }
 
 export async function markRunFailed(db: Db, runId: string, code: RunFailureCode, message: string): Promise<boolean> {
-  return importRunsRepo(db).finishRun(runId, { status: 'failed', counts: null, error: { code, message } });
+  return importRunsRepo(db).failRun(runId, { code, message });
 }
 
 export async function executeQueuedRun(db: Db, runId: string, opts: QueuedRunOptions): Promise<ImportReport> {
   const run = await importRunsRepo(db).getRun(runId);
-  if (!run) throw new RunUnrunnableError(new RunNotFoundError(runId).message);
+  if (!run) throw new RunUnrunnableError('RUN_NOT_FOUND', new RunNotFoundError(runId).message);
   if (FINAL_RUN_STATUSES.includes(run.status) || (run.status === 'needs_approval') !== (opts.approve ?? false)) {
     return loadStoredReport(db, runId);
   }
@@ -51,12 +53,12 @@ export async function executeQueuedRun(db: Db, runId: string, opts: QueuedRunOpt
   const parsed = parseImportOptions(importOptionsInput(run.options as unknown as ImportOptions));
   if (!parsed.ok) {
     if (!opts.approve) await markRunFailed(db, runId, 'INVALID_RUN_OPTIONS', parsed.message);
-    throw new RunUnrunnableError(`run ${runId}: ${parsed.message}`);
+    throw new RunUnrunnableError('INVALID_RUN_OPTIONS', `run ${runId}: ${parsed.message}`);
   }
   const staging = stagingRepo(db);
   if (!(await staging.has(runId, 'input'))) {
     if (!opts.approve) await markRunFailed(db, runId, 'INPUT_MISSING', RUN_FAILURE_CODES.INPUT_MISSING);
-    throw new RunUnrunnableError(`run ${runId}: ${RUN_FAILURE_CODES.INPUT_MISSING}`);
+    throw new RunUnrunnableError('INPUT_MISSING', `run ${runId}: ${RUN_FAILURE_CODES.INPUT_MISSING}`);
   }
   opts.onStart?.(run);
   const report = await runImport(db, {
@@ -66,6 +68,8 @@ export async function executeQueuedRun(db: Db, runId: string, opts: QueuedRunOpt
     options: parsed.value,
     onProgress: opts.onProgress,
     lockTimeoutSeconds: opts.lockTimeoutSeconds,
+    ...(opts.owner ? { owner: opts.owner } : {}),
+    ...(opts.maxRowsPerRun === undefined ? {} : { maxRowsPerRun: opts.maxRowsPerRun }),
     // Nobody is watching a queued run: a sync over its threshold waits for `orgsync approve`.
     overThreshold: opts.approve ? 'approve' : 'hold',
   });

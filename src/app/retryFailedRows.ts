@@ -10,14 +10,19 @@
  * with it (original row numbers, in the same order) ties the two together.
  */
 import type { Db } from '../adapters/db/index.js';
-import { importRunsRepo, runQueueRepo, stagingRepo } from '../adapters/db/index.js';
+import { importRunsRepo, stagingRepo } from '../adapters/db/index.js';
 import { type ImportOptions, importOptionsInput, parseImportOptions } from '../core/importOptions.js';
+import { isFailedOrSkipped } from '../core/model.js';
 import { JOB_NAMES } from './jobContracts.js';
 import { RunNotFoundError } from './runReport.js';
 import { bufferSource, type SubmitDeps, type SubmitResult, submitImport } from './submitImport.js';
+import { OrgsyncError } from '../core/errors.js';
 
-export class RetryNotPossibleError extends Error {
+export class RetryNotPossibleError extends OrgsyncError {
   override readonly name = 'RetryNotPossibleError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('RUN_NOT_RETRYABLE', message, { ...options });
+  }
 }
 
 /** The row number the JSON reader gives the i-th record of a retry input. */
@@ -30,7 +35,7 @@ export async function submitRetry(deps: SubmitDeps, originalRunId: string): Prom
   if (!retryable) {
     throw new RetryNotPossibleError(`run ${originalRunId} is ${run.status}: only runs that finished with row errors can be retried`);
   }
-  const rows = await runQueueRepo(deps.db).unresolvedFailedRows(originalRunId);
+  const rows = await importRunsRepo(deps.db).unresolvedFailedRows(originalRunId);
   if (rows.length === 0) throw new RetryNotPossibleError(`run ${originalRunId} has no failed rows left to retry`);
 
   // Only the failed rows, so never a sync (it would deactivate everything else); always JSON (see above).
@@ -63,10 +68,10 @@ export async function markRetriedRows(db: Db, retryRunId: string): Promise<numbe
   if (!map) return 0;
   const originalRows = JSON.parse(map.toString('utf8')) as number[];
   const stillFailing = new Set(
-    (await runs.getRowResults(retryRunId)).filter((r) => r.action === 'failed' || r.action === 'skipped').map((r) => r.rowNumber),
+    (await runs.getRowResults(retryRunId)).filter((r) => isFailedOrSkipped(r.action)).map((r) => r.rowNumber),
   );
   const resolved = originalRows.filter((_, i) => !stillFailing.has(lineOfRecord(i)));
-  await runQueueRepo(db).markResolved(run.parentRunId, resolved, retryRunId);
+  await runs.markResolved(run.parentRunId, resolved, retryRunId);
   await staging.remove(retryRunId, ['rowmap']);
   return resolved.length;
 }

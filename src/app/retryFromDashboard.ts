@@ -12,7 +12,7 @@
  * The rerun then has the guarantees of every queued run: one transaction under
  * the organization's lock, planned from the departments as they are now.
  */
-import { type Db, importRunsRepo, reopenFailedRun, stagingRepo } from '../adapters/db/index.js';
+import { type Db, importRunsRepo, stagingRepo } from '../adapters/db/index.js';
 
 export type DashboardRetryVerdict = { allow: true; reopened: boolean } | { allow: false; message: string };
 
@@ -26,5 +26,5 @@ export async function prepareRunRetry(db: Db, runId: string): Promise<DashboardR
       message: `Run ${runId} failed on its input (${run.errorCode ?? 'error'}); retrying cannot change that. Fix the file and upload it again.`,
     };
   }
-  return { allow: true, reopened: await reopenFailedRun(db, runId) };
+  return { allow: true, reopened: await importRunsRepo(db).reopenRun(runId) };
 }

@@ -9,7 +9,7 @@
  * flush() waits for the last one before the job reports its result.
  */
 import type { Db } from '../adapters/db/index.js';
-import { runQueueRepo } from '../adapters/db/index.js';
+import { importRunsRepo } from '../adapters/db/index.js';
 import type { ImportProgress } from './importService.js';
 import type { RunProgress } from './jobContracts.js';
 
@@ -38,7 +38,7 @@ export function progressMirror(
       const progress: RunProgress = { phase: p.phase, rowsDone: p.rowsDone, ...(p.rowsTotal === undefined ? {} : { rowsTotal: p.rowsTotal }) };
       chain = chain.then(async () => {
         try {
-          await Promise.all([publish(progress), runQueueRepo(db).setProgress(runId, { ...progress })]);
+          await Promise.all([publish(progress), importRunsRepo(db).setProgress(runId, { ...progress })]);
         } catch (err) {
           onError(err);
         }

@@ -7,14 +7,15 @@
 import type { RowErrorCode, RowIssue } from '../core/errors.js';
 import type { ImportCounts, RowResult } from '../core/model.js';
 import { emptyCounts } from '../core/model.js';
+import { type ImportReport, outcomeOfStoredRun } from '../core/runOutcome.js';
 import type { Db, StoredRowResult } from '../adapters/db/index.js';
 import { importRunsRepo } from '../adapters/db/index.js';
-import type { ImportReport } from './importService.js';
+import { OrgsyncError } from '../core/errors.js';
 
-export class RunNotFoundError extends Error {
+export class RunNotFoundError extends OrgsyncError {
   override readonly name = 'RunNotFoundError';
   constructor(readonly runId: string) {
-    super(`no import run ${runId}`);
+    super('RUN_NOT_FOUND', `no import run ${runId}`);
   }
 }
 
@@ -45,23 +46,19 @@ export async function loadStoredReport(db: Db, runId: string): Promise<ImportRep
   const run = await runs.getRun(runId);
   if (!run) throw new RunNotFoundError(runId);
   const { rowResults, errors, failedRaw } = rowResultsOf(await runs.getRowResults(runId));
-  const applied = !run.dryRun && (run.status === 'completed' || run.status === 'completed_with_errors');
+  const error = run.errorCode === null ? null : { code: run.errorCode, message: run.errorMessage ?? '', ...(run.errorLine === null ? {} : { line: run.errorLine }) };
   return {
     runId: run.id,
     organization: run.organizationCode,
     mode: run.mode,
     dryRun: run.dryRun,
-    status: run.status,
-    applied,
     counts: (run.counts as ImportCounts | null) ?? emptyCounts(),
     errors,
     warnings: run.warnings,
-    ...(run.errorCode === null
-      ? {}
-      : { fileError: { code: run.errorCode, message: run.errorMessage ?? '', ...(run.errorLine === null ? {} : { line: run.errorLine }) } }),
     ...(run.format === null ? {} : { format: run.format }),
     columns: run.columns ?? [],
     failedRaw,
     rowResults,
+    ...outcomeOfStoredRun({ status: run.status, dryRun: run.dryRun, error }),
   };
 }

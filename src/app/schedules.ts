@@ -8,11 +8,15 @@ import type { JobsOptions, Queue } from 'bullmq';
 import { describeSource, parseSourceSpec } from '../adapters/sources/index.js';
 import { type ImportOptions, importOptionsInput } from '../core/importOptions.js';
 import { JOB_NAMES, type SyncSourcePayload, SyncSourcePayloadSchema } from './jobContracts.js';
+import { OrgsyncError } from '../core/errors.js';
 
 const SCHEDULER_PREFIX = 'sync:';
 
-export class ScheduleError extends Error {
+export class ScheduleError extends OrgsyncError {
   override readonly name = 'ScheduleError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_SCHEDULE', message, { ...options });
+  }
 }
 
 export type ScheduleTiming = { cron: string; tz?: string } | { everySeconds: number };

@@ -14,8 +14,10 @@ import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Knex } from 'knex';
 import type { Db, StagingKind } from '../adapters/db/index.js';
-import { importRunsRepo, isDuplicateKeyError, runQueueRepo, stagingRepo, TABLES } from '../adapters/db/index.js';
+import { importRunsRepo, isDuplicateKeyError, stagingRepo, TABLES } from '../adapters/db/index.js';
+import { type FileError, isFileError } from '../core/errors.js';
 import type { ImportOptions } from '../core/importOptions.js';
+import { normalizeOrganizationCode } from '../core/organizationCode.js';
 import { newRunId } from '../ids.js';
 import type { ImportSource } from './importService.js';
 import { JOB_NAMES, type RunJobName, type RunJobPayload } from './jobContracts.js';
@@ -52,7 +54,13 @@ export type SubmitResult =
       /** False when Redis refused the job: the run waits, queued, for a worker's sweep to enqueue it. */
       enqueued: boolean;
       enqueueError?: string;
-    };
+    }
+  /**
+   * The source failed as a file while it was staged (FILE_TOO_LARGE: a source
+   * over ORGSYNC_SOURCE_MAX_BYTES, a gzip bomb): nothing was staged, and the
+   * run is recorded failed with the code, so the history says what happened.
+   */
+  | { kind: 'rejected'; runId: string; code: string; message: string };
 
 /** In-memory bytes as an import source. */
 export function bufferSource(name: string, bytes: Buffer): ImportSource {
@@ -78,7 +86,7 @@ function stableJson(value: unknown): string {
 
 export function submissionKey(parts: { organizationCode: string; sha256: string; options: ImportOptions; jobName: string; parentRunId?: string }): string {
   return createHash('sha256')
-    .update(stableJson([parts.organizationCode, parts.sha256, parts.options, parts.jobName, parts.parentRunId ?? null]))
+    .update(stableJson([normalizeOrganizationCode(parts.organizationCode), parts.sha256, parts.options, parts.jobName, parts.parentRunId ?? null]))
     .digest('hex');
 }
 
@@ -113,7 +121,7 @@ async function stageRun(db: Db, req: SubmitRequest, runId: string, jobName: RunJ
       const reason = await req.skipIf?.(sha256, trx);
       if (reason !== undefined) throw new Answer({ kind: 'skipped', reason });
       key = submissionKey({ ...req, sha256, jobName });
-      const existing = await runQueueRepo(db).findActiveSubmission(key, trx);
+      const existing = await importRunsRepo(db).findActiveSubmission(key, trx);
       if (existing !== undefined) throw new Answer({ kind: 'duplicate', runId: existing });
       // Races with an identical submission end here: the loser gets a duplicate key error.
       await trx(TABLES.importRuns).where('id', runId).update({ input_sha256: sha256, active_submission_key: key });
@@ -123,17 +131,37 @@ async function stageRun(db: Db, req: SubmitRequest, runId: string, jobName: RunJ
     if (err instanceof Answer) return err.result;
     if (key !== undefined && isDuplicateKeyError(err)) {
       // An identical submission committed first: it is the run.
-      const existing = await runQueueRepo(db).findActiveSubmission(key);
+      const existing = await importRunsRepo(db).findActiveSubmission(key);
       if (existing !== undefined) return { kind: 'duplicate', runId: existing };
     }
     throw err;
   }
 }
 
+/** A submission whose source failed as a file: a run, failed at once, with nothing staged. */
+async function recordRejected(db: Db, req: SubmitRequest, runId: string, jobName: RunJobName, error: FileError): Promise<SubmitResult> {
+  await db.knex.transaction(async (trx) => {
+    const runs = importRunsRepo(db);
+    await runs.createRun(
+      { id: runId, organizationCode: req.organizationCode, sourceName: req.source.name, mode: req.options.mode, options: req.options, dryRun: req.options.dryRun, jobName, parentRunId: req.parentRunId ?? null },
+      trx,
+    );
+    await runs.failRun(runId, { code: error.code, message: error.message }, trx);
+  });
+  return { kind: 'rejected', runId, code: error.code, message: error.message };
+}
+
 export async function submitImport(deps: SubmitDeps, req: SubmitRequest): Promise<SubmitResult> {
   const jobName = req.jobName ?? JOB_NAMES.importDepartments;
   const created = newRunId();
-  const staged = await stageRun(deps.db, req, created, jobName);
+  let staged: Awaited<ReturnType<typeof stageRun>>;
+  try {
+    staged = await stageRun(deps.db, req, created, jobName);
+  } catch (err) {
+    // The staging transaction rolled back: whatever was staged of it is gone.
+    if (isFileError(err)) return recordRejected(deps.db, req, created, jobName, err);
+    throw err;
+  }
   if (staged.kind === 'skipped') return staged;
   const runId = staged.kind === 'created' ? created : staged.runId;
   const duplicate = staged.kind === 'duplicate';

@@ -10,6 +10,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type ApiTokenRecord, apiTokensRepo, type Db, organizationsRepo } from '../adapters/db/index.js';
 import type { Organization } from '../core/model.js';
 import { newTokenId } from '../ids.js';
+import { OrgsyncError } from '../core/errors.js';
 
 export interface Principal {
   tokenId: string;
@@ -27,8 +28,11 @@ export interface CreatedToken {
   organization: Pick<Organization, 'id' | 'code'> | null;
 }
 
-export class TokenSetupError extends Error {
+export class TokenSetupError extends OrgsyncError {
   override readonly name = 'TokenSetupError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('TOKEN_SETUP_FAILED', message, { ...options });
+  }
 }
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');

@@ -4,10 +4,14 @@
  */
 import { type Config, loadConfig } from '../config.js';
 import { checkDatabase, type Db, migrateLatest, openDatabase, pendingMigrations } from '../adapters/db/index.js';
+import { OrgsyncError } from '../core/errors.js';
 
 /** A mistake in how the command was called: exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends OrgsyncError {
   override readonly name = 'UsageError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('USAGE_ERROR', message, { ...options });
+  }
 }
 
 let cachedConfig: Config | undefined;

@@ -1,12 +1,12 @@
 /**
  * The orgsync command line. Only wiring: parse arguments, call the app layer,
- * map outcomes to exit codes (0 ok, 3 row errors, 1 file-level failure, 2 usage).
+ * map outcomes to exit codes (0 ok, 3 row errors, 1 file-level failure, 2 usage;
+ * a thrown error's code maps to its exit code in failure.ts).
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.js';
-import { SourceUnavailableError } from '../adapters/sources/file.js';
-import { UsageError } from './context.js';
+import { cliFailureOf, failureJson, wantsJson } from './failure.js';
 import { EXIT } from './render.js';
+import { cliVersion } from './version.js';
 
 type Register = (program: Command) => void;
 
@@ -29,6 +29,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const program = new Command()
     .name('orgsync')
     .description('Import and keep in sync the department trees of organizations.')
+    .version(cliVersion(), '-V, --version', 'print the version of orgsync')
     .showHelpAfterError()
     .exitOverride();
   // The first word that is not an option names the command; without one (or for
@@ -40,25 +41,19 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = await buildProgram(argv);
+  const json = wantsJson(argv);
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help and version are not errors; everything else commander rejects is a usage error.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`orgsync: ${err.message}\n`);
-      return EXIT.usage;
-    }
-    if (err instanceof SourceUnavailableError) {
-      process.stderr.write(`orgsync: ${err.message}\n`);
-      return EXIT.fileError;
-    }
-    process.stderr.write(`orgsync: ${(err as Error).message ?? String(err)}\n`);
-    return EXIT.fileError;
+    // Help and version are not errors (commander has printed them).
+    if (err instanceof CommanderError && err.exitCode === 0) return EXIT.ok;
+    const failure = cliFailureOf(err);
+    // Commander has already said what it rejected, on stderr.
+    if (!(err instanceof CommanderError)) process.stderr.write(`orgsync: ${failure.message}\n`);
+    if (json) process.stdout.write(failureJson(failure));
+    return failure.exit;
   }
 }
 

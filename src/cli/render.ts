@@ -2,15 +2,22 @@
  * How import reports look in a terminal and as --json. Kept apart from the
  * commands so the queue's `enqueue --wait` prints exactly what `import` prints.
  */
-import type { ImportReport } from '../app/importService.js';
-import { reportSummary } from '../app/reportSummary.js';
+import { type ImportReport, reportSummary } from '../core/runOutcome.js';
 
 export const EXIT = { ok: 0, fileError: 1, usage: 2, rowErrors: 3 } as const;
 
-export function exitCodeOf(report: Pick<ImportReport, 'status' | 'fileError' | 'errors'>): number {
-  if (report.fileError?.code === 'ATOMIC_ABORTED') return EXIT.rowErrors;
-  if (report.status === 'failed' || report.fileError) return EXIT.fileError;
-  return report.errors.length > 0 ? EXIT.rowErrors : EXIT.ok;
+export function exitCodeOf(report: Pick<ImportReport, 'kind' | 'errors'>): number {
+  switch (report.kind) {
+    case 'atomic-aborted':
+      return EXIT.rowErrors;
+    case 'failed':
+    case 'held':
+      return EXIT.fileError;
+    case 'applied':
+    case 'dry-run':
+    case 'unfinished':
+      return report.errors.length > 0 ? EXIT.rowErrors : EXIT.ok;
+  }
 }
 
 /** The --json shape: stable, documented in README and docs/. */
@@ -24,9 +31,9 @@ export function renderReport(report: ImportReport, sourceName: string): string {
   const lines: string[] = [];
   const what = report.dryRun ? 'Dry run of' : 'Import of';
   lines.push(`${what} ${sourceName} into "${report.organization}" (run ${report.runId})`);
-  if (report.fileError && report.fileError.code !== 'ATOMIC_ABORTED') {
+  if (report.kind === 'failed' || report.kind === 'held') {
     // A queued sync over its threshold is held, not failed: `orgsync approve` can still apply it.
-    const outcome = report.status === 'needs_approval' ? 'NEEDS APPROVAL' : 'FAILED';
+    const outcome = report.kind === 'held' ? 'NEEDS APPROVAL' : 'FAILED';
     lines.push(`  ${outcome} ${report.fileError.code}: ${report.fileError.message}`);
     lines.push('  Nothing was written.');
     return lines.join('\n');
@@ -47,7 +54,7 @@ export function renderReport(report: ImportReport, sourceName: string): string {
     if (report.errors.length > shown.length) lines.push('    ... use --report errors.csv for all of them');
   }
   for (const w of report.warnings) lines.push(`  Warning: ${w}`);
-  if (report.fileError?.code === 'ATOMIC_ABORTED') lines.push(`  ${report.fileError.message}.`);
+  if (report.kind === 'atomic-aborted') lines.push(`  ${report.fileError.message}.`);
   else if (report.dryRun) lines.push('  Dry run: nothing was written.');
   lines.push(`  Status: ${report.status}`);
   return lines.join('\n');

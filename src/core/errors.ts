@@ -18,7 +18,7 @@ export const ROW_ERROR_CODES = {
   SELF_PARENT: 'The department names itself as its parent.',
   CYCLE_DETECTED: 'The parent references form a cycle.',
   PARENT_FAILED: 'An ancestor row failed, so this row was skipped.',
-  DEPTH_EXCEEDED: 'The department would be deeper than --max-depth allows.',
+  DEPTH_EXCEEDED: 'The department would be deeper than --max-depth allows (default 100 levels).',
   ORGANIZATION_MISMATCH: "The row names another organization than the import's.",
   MULTIPLE_PARENTS: 'Rows for one department name different parents.',
   CONFLICTING_VALUES: 'Rows for one department give it different values.',
@@ -42,10 +42,79 @@ export const FILE_ERROR_CODES = {
   JSON_SYNTAX_ERROR: 'The JSON document is malformed.',
   INVALID_DOCUMENT: 'The document is not a list of departments.',
   TOO_MANY_ALIASES: 'The YAML document expands too many aliases.',
-  ROW_LIMIT_EXCEEDED: 'The file has more rows than --max-rows allows.',
+  ROW_LIMIT_EXCEEDED: 'The file has more rows than --max-rows (or ORGSYNC_MAX_ROWS_PER_RUN, default 1,000,000) allows.',
   FILE_TOO_LARGE: 'The file is larger than the configured limit.',
+  INVALID_ORGANIZATION_CODE: 'The organization code is empty, too long, or holds a control or invisible character.',
   MAPPING_COLUMN_NOT_FOUND: 'A column named by the mapping (or by --path-column, --level-columns, --member-column) is not in the file.',
 } as const;
+
+/** Why a run failed as a whole, other than a problem with its file (FileError codes). */
+export const RUN_FAILURE_CODES = {
+  INPUT_MISSING: 'The staged input of a queued run is gone, so it cannot run.',
+  INVALID_RUN_OPTIONS: 'The options stored with a queued run are not valid for this version of orgsync.',
+  RETRIES_EXHAUSTED: 'Every attempt hit a transient fault (database or Redis unreachable, lock timeout); see the worker logs.',
+  INTERNAL_ERROR: 'The run failed on an unexpected error; see the worker logs.',
+  JOB_LOST: 'The queue gave the job up (for example its worker died more often than ORGSYNC_MAX_STALLED_COUNT allows).',
+  RUN_ABANDONED: 'The process running the import (a CLI killed or crashed) stopped renewing its lease; nothing of the run was written.',
+} as const;
+export type RunFailureCode = keyof typeof RUN_FAILURE_CODES;
+
+/**
+ * Why an operation failed, for the errors orgsync throws other than a file
+ * error or a run failure: a command called wrongly, a run or schedule that
+ * cannot do what was asked, a dependency that does not answer.
+ */
+export const OPERATION_ERROR_CODES = {
+  USAGE_ERROR: 'The command was called wrongly: an unknown or missing option, or a value it cannot use.',
+  CONFIG_INVALID: 'An environment variable has a value orgsync cannot use.',
+  DATABASE_NOT_READY: 'The database is not set up the way orgsync needs (strict sql_mode, utf8mb4 tables).',
+  TOKEN_SETUP_FAILED: 'An API token could not be created as asked (for example for an organization that does not exist).',
+  RUN_NOT_FOUND: 'No import run has this id.',
+  RUN_NOT_RETRYABLE: 'The run has no failed rows that a retry could import.',
+  RUN_NOT_APPROVABLE: 'Only a run that needs approval can be approved.',
+  INVALID_SCHEDULE: 'The schedule cannot be saved as given (its name, timing or options).',
+  QUEUE_UNAVAILABLE: 'Redis, which holds the job queue, does not answer.',
+  INVALID_SOURCE: 'The source is not a file, a directory glob or an http(s) URL orgsync accepts.',
+  SOURCE_UNAVAILABLE: 'The source file, directory or URL cannot be read.',
+  SOURCE_OUTSIDE_ROOT: 'The source lies outside ORGSYNC_SOURCE_ROOT.',
+  SOURCE_PRIVATE_ADDRESS: 'The source URL is on a loopback, private or link-local address (see ORGSYNC_SOURCE_ALLOW_PRIVATE).',
+  SOURCE_TEMPORARILY_UNAVAILABLE: 'The source server or the network failed in a way a later attempt may not.',
+  ORGANIZATION_BUSY: 'Another import of the organization held its lock for longer than the lock timeout.',
+  JOB_REGISTRY_INVALID: "The worker's job definitions do not match the job names (a defect in orgsync).",
+} as const;
+export type OperationErrorCode = keyof typeof OPERATION_ERROR_CODES;
+
+/** Every code a thrown orgsync error carries: each face maps each of them (CLI exit code, job retry, HTTP status). */
+export type ThrownErrorCode = FileErrorCode | RunFailureCode | OperationErrorCode;
+
+export const THROWN_ERROR_CODES = [
+  ...Object.keys(FILE_ERROR_CODES),
+  ...Object.keys(RUN_FAILURE_CODES),
+  ...Object.keys(OPERATION_ERROR_CODES),
+] as readonly ThrownErrorCode[];
+
+/**
+ * The base of every error orgsync throws: a stable code from this registry,
+ * and whether a later attempt may succeed (`transient`: a lock held too long,
+ * an unreachable server). The faces decide by code and flag, never by class
+ * name: cli/main.ts (exit code), jobs/runJob.ts (retry or stop), and
+ * adapters/http/errors.ts (status and envelope) each map every code once.
+ */
+export class OrgsyncError extends Error {
+  readonly transient: boolean;
+  constructor(
+    readonly code: ThrownErrorCode,
+    message: string,
+    options: { transient?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.transient = options.transient ?? false;
+  }
+}
+
+export function isOrgsyncError(err: unknown): err is OrgsyncError {
+  return err instanceof OrgsyncError;
+}
 
 export type RowErrorCode = keyof typeof ROW_ERROR_CODES;
 export type FileErrorCode = keyof typeof FILE_ERROR_CODES;
@@ -75,16 +144,16 @@ export const NO_ISSUES: RowIssue[] = Object.freeze([]) as unknown as RowIssue[];
  * A problem with the input as a whole: thrown by readers and the import
  * service, caught at the edge (CLI, job, HTTP) and turned into a failed run.
  */
-export class FileError extends Error {
+export class FileError extends OrgsyncError {
   override readonly name = 'FileError';
   constructor(
-    readonly code: FileErrorCode,
+    override readonly code: FileErrorCode,
     message: string,
     /** Physical line of the file the problem was found on, when known. */
     readonly line?: number,
     readonly details?: Record<string, unknown>,
   ) {
-    super(line === undefined ? message : `line ${line}: ${message}`);
+    super(code, line === undefined ? message : `line ${line}: ${message}`);
   }
 }
 

@@ -3,7 +3,9 @@
  * or form fields), so an option means the same thing everywhere.
  */
 import { z } from 'zod';
+import { boolish } from './boolish.js';
 import { IMPORT_MODES, MATCH_BY, NAME_SCOPES, PARENT_REF_TYPES } from './model.js';
+import { MAX_STORABLE_DEPTH } from './plan/depthLimit.js';
 import type { DeactivationLimit } from './plan/index.js';
 import { ColumnListSchema, EncodingSchema, MappingSchema } from './shape/mapping.js';
 import { shapeProblems } from './shape/spec.js';
@@ -19,15 +21,14 @@ export function parseDeactivationLimit(text: string): DeactivationLimit | undefi
   return Number.isInteger(value) ? { kind: 'count', value } : undefined;
 }
 
-const boolish = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
-
 export const ImportOptionsSchema = z.object({
   mode: z.enum(['upsert', 'sync'] satisfies typeof IMPORT_MODES).default('upsert'),
   dryRun: boolish.default(false),
   atomic: boolish.default(false),
   parentRef: z.enum(['auto', 'id', 'openDepartmentId', 'code'] satisfies typeof PARENT_REF_TYPES).default('auto'),
   matchBy: z.enum(['auto', 'id', 'openDepartmentId', 'code', 'name'] satisfies typeof MATCH_BY).default('auto'),
-  maxDepth: z.coerce.number().int().positive().optional(),
+  // Within what the path column stores (see plan/depthLimit.ts); unset: DEFAULT_MAX_DEPTH.
+  maxDepth: z.coerce.number().int().positive().max(MAX_STORABLE_DEPTH).optional(),
   maxDeactivate: z
     .union([z.string(), z.number()])
     .default('20%')

@@ -111,6 +111,13 @@ export interface SourceRecord {
 
 export type RowAction = 'created' | 'updated' | 'moved' | 'unchanged' | 'merged' | 'failed' | 'skipped';
 
+/** Rows that were not written because of an error, their own or an ancestor's: the rows the error reports list for fixing. */
+export const FAILED_OR_SKIPPED = ['failed', 'skipped'] as const satisfies readonly RowAction[];
+
+export function isFailedOrSkipped(action: string): action is (typeof FAILED_OR_SKIPPED)[number] {
+  return action === 'failed' || action === 'skipped';
+}
+
 export interface RowResult {
   row: number;
   key: string;

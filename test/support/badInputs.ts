@@ -189,6 +189,29 @@ export const generators: Record<string, (path: string) => Promise<void>> = {
   async jsonDeep(path) {
     writeFileSync(path, `[{"name":"Deep","code":"DEEP","customData":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]\n`);
   },
+  /** The attack of issue 11 item 2: 5.9 million one-column rows in 52 MB, under the 50 MiB upload limit. */
+  async oneColumnRows52Mb(path) {
+    function* chunks(): Generator<string> {
+      yield 'name\n';
+      for (let b = 0; b < 59; b++) {
+        const block: string[] = [];
+        for (let i = 0; i < 100_000; i++) block.push(`d${String(b * 100_000 + i).padStart(7, '0')}`);
+        yield `${block.join('\n')}\n`;
+      }
+    }
+    await writeChunks(path, chunks());
+  },
+  /** A chain of 6,000 departments whose top row fails (issue 11 item 4: the skip recursed once per level). */
+  async deepFailedChain6000(path) {
+    const lines = ['name,code,parentCode,isActive', 'Top,L0,,maybe'];
+    for (let i = 1; i < 6_000; i++) lines.push(`Level ${i},L${i},L${i - 1},`);
+    lines.push('Free,FREE,,');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+  },
+  /** A failed row over 16 MB (issue 11 item 7: its raw record made one statement over max_allowed_packet). */
+  async json17MbDescription(path) {
+    writeFileSync(path, `[\n{"name":"Big","code":"BIG","description":"${'x'.repeat(17 * 1024 * 1024)}"},\n{"name":"Small","code":"SMALL"}\n]\n`);
+  },
   async cycle1000(path) {
     const lines = ['name,code,parentCode'];
     for (let i = 0; i < 1000; i++) lines.push(`Node ${i},K${i},K${(i + 1) % 1000}`);

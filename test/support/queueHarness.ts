@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../../src/adapters/log.js';
 import { openQueue, openRedis } from '../../src/adapters/queue/index.js';
 import { parseImportOptions, type ImportOptionsInput } from '../../src/core/importOptions.js';
 import { bufferSource, submitImport } from '../../src/app/submitImport.js';
+import { isSettled } from '../../src/app/waitForRun.js';
 import { mysqlTestUrl, type TestDb } from '../helpers/db.js';
 
 export const REDIS_TEST_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
@@ -169,13 +170,11 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
   }
 }
 
-const SETTLED = new Set(['completed', 'completed_with_errors', 'failed', 'needs_approval']);
-
 /** Waits until the run row says the run is over, and returns it. */
 export function settledRun(db: Db, runId: string): Promise<ImportRunRecord> {
   return eventually(async () => {
     const run = await importRunsRepo(db).getRun(runId);
-    return run && SETTLED.has(run.status) ? run : undefined;
+    return run && isSettled(run.status) ? run : undefined;
   }, `run ${runId} to settle`);
 }
 

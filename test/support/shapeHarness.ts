@@ -1,41 +1,33 @@
 /**
- * The pure pipeline from text to plan, as runImport runs it (read → shape →
- * plan → shape results → members), without a database: for unit tests of the
- * input shapes.
+ * The pure pipeline from text to plan, exactly as runImport runs it
+ * (src/core/pipeline.ts: read -> shape -> plan -> shape results -> members),
+ * without a database: for unit tests of the input shapes.
  */
 import { type ImportOptionsInput, parseImportOptions } from '../../src/core/importOptions.js';
-import { planMembers } from '../../src/core/members/plan.js';
+import type { ImportOptions } from '../../src/core/importOptions.js';
 import type { ImportPlan, Organization, StoredDepartment } from '../../src/core/model.js';
-import { planImport } from '../../src/core/plan/index.js';
-import { isDefaultChildrenKey } from '../../src/core/read/document.js';
-import { readInput } from '../../src/core/read/index.js';
-import { type ShapedInput, shapeRecords, shapeSpec } from '../../src/core/shape/index.js';
-import { addShapeResults } from '../../src/core/shape/results.js';
+import { planShapedRows, readShapedRows, type ShapedFile } from '../../src/core/pipeline.js';
 import { ORG, idGenerator } from './planHarness.js';
 
-export async function shapeText(text: string | Uint8Array, options: ImportOptionsInput = {}, fileName = 'input.csv'): Promise<ShapedInput> {
-  const parsed = parseImportOptions(options);
+function optionsOf(input: ImportOptionsInput): ImportOptions {
+  const parsed = parseImportOptions(input);
   if (!parsed.ok) throw new Error(parsed.message);
-  const opts = parsed.value;
-  const spec = shapeSpec(opts);
+  return parsed.value;
+}
+
+export async function shapeText(text: string | Uint8Array, options: ImportOptionsInput = {}, fileName = 'input.csv'): Promise<ShapedFile> {
   const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
-  const childrenKey = spec.childrenKey;
-  const input = await readInput(
+  return readShapedRows(
     (async function* () {
       yield bytes;
     })(),
-    {
-      fileName,
-      format: opts.format ?? opts.mapping?.format,
-      encoding: opts.encoding ?? opts.mapping?.encoding,
-      isChildrenKey: childrenKey === undefined ? isDefaultChildrenKey : (k) => k === childrenKey,
-    },
+    optionsOf(options),
+    { fileName },
   );
-  return shapeRecords(input, spec);
 }
 
 export interface PlannedText {
-  shaped: ShapedInput;
+  shaped: ShapedFile;
   plan: ImportPlan;
 }
 
@@ -44,30 +36,9 @@ export async function planText(
   options: ImportOptionsInput = {},
   args: { stored?: StoredDepartment[]; storedMembers?: Map<string, Set<string>>; org?: Organization; fileName?: string; newId?: () => string } = {},
 ): Promise<PlannedText> {
-  const parsed = parseImportOptions(options);
-  if (!parsed.ok) throw new Error(parsed.message);
-  const opts = parsed.value;
   const shaped = await shapeText(text, options, args.fileName);
-  const plan = addShapeResults(
-    planImport({
-      organization: args.org ?? ORG,
-      rows: shaped.rows,
-      stored: args.stored ?? [],
-      options: { mode: opts.mode, matchBy: opts.matchBy, maxDepth: opts.maxDepth },
-      newId: args.newId ?? idGenerator(),
-    }),
-    shaped,
-  );
-  if (shaped.members) {
-    plan.members = planMembers({
-      mode: opts.mode,
-      plan,
-      plannedRows: shaped.rows.length,
-      membersByRow: shaped.members,
-      stored: args.storedMembers ?? new Map(),
-      storedDepartments: args.stored ?? [],
-    });
-  }
+  const stored = { organization: args.org ?? ORG, departments: args.stored ?? [], ...(args.storedMembers ? { members: args.storedMembers } : {}) };
+  const plan = planShapedRows(shaped, stored, optionsOf(options), args.newId ?? idGenerator());
   return { shaped, plan };
 }
 

@@ -57,3 +57,67 @@ export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
 export function* mapped<T, U>(items: Iterable<T>, fn: (item: T) => U): Generator<U> {
   for (const item of items) yield fn(item);
 }
+
+/** The most of a failed row's original record that is stored with its row result (UTF-8 bytes of its JSON). */
+export const RAW_RECORD_MAX_BYTES = 64 * 1024;
+
+/** Values up to this many UTF-16 units are kept whole while the record has room. */
+const RAW_VALUE_KEEP_UNITS = 512;
+
+/**
+ * Ends every cut value. It starts with U+001A (SUBSTITUTE), a control
+ * character that every field parser refuses: a cut value re-imported by
+ * `orgsync retry` fails as INVALID_FIELD instead of being stored shortened.
+ */
+export const TRUNCATED_MARK = '\u001a…[truncated by orgsync: ';
+
+/** As toDbJson writes them: a reader may give a BigInt (YAML integers), which JSON.stringify refuses. */
+const bigintAsText = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? v.toString() : v);
+const toJson = (v: unknown): string => JSON.stringify(v, bigintAsText) ?? 'null';
+const jsonBytes = (v: unknown): number => Buffer.byteLength(toJson(v), 'utf8');
+
+/**
+ * A failed row's record as stored in import_row_results, within
+ * RAW_RECORD_MAX_BYTES of JSON: a 17 MB cell went into one INSERT larger than
+ * MariaDB's max_allowed_packet (the connection reset, the run failed
+ * INTERNAL_ERROR). A record that fits is returned as is (no copy). Otherwise
+ * large values are cut to a share each and marked with TRUNCATED_MARK and
+ * their size, and columns past the budget are left out with one marked entry
+ * saying how many: the report still shows which column was too big.
+ */
+export function capRawRecord(raw: Record<string, unknown>): Record<string, unknown> {
+  const json = toJson(raw);
+  // 3 UTF-8 bytes per UTF-16 unit at most: most records are settled without counting bytes.
+  if (json.length * 3 <= RAW_RECORD_MAX_BYTES || Buffer.byteLength(json, 'utf8') <= RAW_RECORD_MAX_BYTES) return raw;
+  const keys = Object.keys(raw);
+  const texts = keys.map((k) => {
+    const v = raw[k];
+    return typeof v === 'string' ? v : toJson(v);
+  });
+  const large = texts.filter((t) => t.length > RAW_VALUE_KEEP_UNITS).length;
+  // Room for the marks and the closing entry; the rest shared by the large values.
+  const budget = RAW_RECORD_MAX_BYTES - 512;
+  const share = Math.max(RAW_VALUE_KEEP_UNITS, Math.floor(budget / 2 / Math.max(1, large) / 3));
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  let used = 2;
+  let i = 0;
+  for (; i < keys.length; i++) {
+    const key = keys[i]!;
+    const text = texts[i]!;
+    const k = key.length > 256 ? `${cutText(key, 256)}…` : key;
+    const v = text.length <= RAW_VALUE_KEEP_UNITS ? raw[key] : `${cutText(text, share)}${TRUNCATED_MARK}the value had ${Buffer.byteLength(text, 'utf8')} bytes]`;
+    const cost = jsonBytes(k) + jsonBytes(v) + 2;
+    if (used + cost > budget) break;
+    out[k] = v;
+    used += cost;
+  }
+  if (i < keys.length) out['…'] = `${TRUNCATED_MARK}${keys.length - i} more column(s) left out]`;
+  return out;
+}
+
+/** The first `units` UTF-16 units of `s`, never splitting a surrogate pair. */
+function cutText(s: string, units: number): string {
+  if (s.length <= units) return s;
+  const code = s.charCodeAt(units - 1);
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? units - 1 : units);
+}

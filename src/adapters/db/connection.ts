@@ -8,6 +8,14 @@ import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { DatabaseConfig } from '../../config.js';
 
+/**
+ * knex's own warnings (a failed connection attempt, with its stack) would go
+ * to stdout, where the CLI prints reports and --json answers: send them to
+ * stderr, one line each.
+ */
+const toStderr = (message: unknown): void => void process.stderr.write(`knex: ${String(message).split('\n')[0]}\n`);
+const KNEX_LOG = { warn: toStderr, error: toStderr, deprecate: toStderr, debug: () => undefined };
+
 export type Dialect = 'mysql' | 'sqlite';
 
 export interface Db {
@@ -42,6 +50,7 @@ function openMysql(url: string): Db {
     );
   };
   const knex = knexFactory({
+    log: KNEX_LOG,
     client: 'mysql2',
     connection: {
       // mysql2 parses the URL itself, including query options such as ?ssl=...;
@@ -103,6 +112,7 @@ function openSqlite(config: DatabaseConfig): Db {
     }
   };
   const knex = knexFactory({
+    log: KNEX_LOG,
     client: 'better-sqlite3',
     connection: { filename },
     useNullAsDefault: true,

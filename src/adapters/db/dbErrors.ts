@@ -104,3 +104,21 @@ export function isDuplicateKeyError(err: unknown): boolean {
   }
   return false;
 }
+
+/** The most of an error message that goes into a run record or a log line. */
+export const ERROR_MESSAGE_MAX_CHARS = 1000;
+
+/**
+ * An error's message, trimmed for a run record, a job's failure reason or
+ * stderr. knex prefixes a driver error with the whole statement, bindings
+ * inlined (`insert into ... values (...) - Data too long for column 'path'`):
+ * a 1,000-row insert made a 65 KB message. The start of the statement and the
+ * driver's own message (at the end) are kept; the middle is left out.
+ */
+export function describeError(err: unknown, maxChars = ERROR_MESSAGE_MAX_CHARS): string {
+  const text = err instanceof Error ? err.message : String(err);
+  if (text.length <= maxChars) return text;
+  const head = Math.floor(maxChars * 0.3);
+  const tail = maxChars - head;
+  return `${text.slice(0, head)} … [${text.length - head - tail} characters left out] … ${text.slice(-tail)}`;
+}

@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import type { StoredDepartment } from '../../core/model.js';
 import type { Db } from './connection.js';
-import { type DepartmentRow, MODEL_COLUMNS, toDepartment } from './departments.js';
+import { type DepartmentRow, MODEL_COLUMNS, toDepartment } from './departmentRows.js';
 import { TABLES } from './tables.js';
 import { fromDbDateTime, fromDbInteger } from './values.js';
 

@@ -11,24 +11,25 @@ export {
   nameScopeKey,
 } from './departments.js';
 export {
+  type FailedRow,
+  FINAL_RUN_STATUSES,
   type FinishRun,
   type ImportRunRecord,
   type ImportRunStatus,
   type ImportRunsRepo,
   importRunsRepo,
   type NewImportRun,
+  RUN_ABANDONED,
   type RowResultsInput,
   type RunError,
   type StoredRowAction,
   type StoredRowResult,
+  type UnfinishedJobRun,
 } from './importRuns.js';
-export { FINAL_RUN_STATUSES } from './importRuns.js';
-export { type FailedRow, type RunQueueRepo, runQueueRepo, type UnfinishedJobRun } from './runQueue.js';
 export { STAGING_CHUNK_BYTES, type StagedBytes, type StagingKind, type StagingRepo, stagingRepo } from './staging.js';
 export { type LockOptions, LockTimeoutError, organizationLockName, withOrganizationLock } from './lock.js';
-export { isConnectionError, isDuplicateKeyError, isTransientConflict, isTransientDbError } from './dbErrors.js';
+export { describeError, isConnectionError, isDuplicateKeyError, isTransientConflict, isTransientDbError } from './dbErrors.js';
 export { type MembersRepo, membersRepo } from './members.js';
 export { TABLES } from './tables.js';
 export { type DepartmentFilter, type DepartmentView, type DepartmentViews, departmentViews } from './departmentViews.js';
-export { reopenFailedRun } from './runReopen.js';
 export { type ApiTokenRecord, type ApiTokensRepo, apiTokensRepo } from './apiTokens.js';

@@ -20,17 +20,20 @@ import { type Db, SQLITE_BUSY_TIMEOUT_MS } from './connection.js';
 import { isSqliteBusy, isTransientConflict } from './dbErrors.js';
 import { TABLES } from './tables.js';
 import { toDbDateTime } from './values.js';
+import { OrgsyncError } from '../../core/errors.js';
 
 export { isTransientDbError } from './dbErrors.js';
 
-export class LockTimeoutError extends Error {
+export class LockTimeoutError extends OrgsyncError {
   override readonly name = 'LockTimeoutError';
   constructor(
     readonly organizationCode: string,
     readonly timeoutSeconds: number,
   ) {
     super(
+      'ORGANIZATION_BUSY',
       `another import of organization "${organizationCode}" is still running; gave up waiting for it after ${timeoutSeconds}s`,
+      { transient: true },
     );
   }
 }
@@ -146,8 +149,11 @@ const SQLITE_LOCK_ATTEMPT_MS = 50;
 const SQLITE_LOCK_POLL_MS = 100;
 
 /** Another connection (another process) holds the write lock. */
-class SqliteWriteLockBusy extends Error {
+class SqliteWriteLockBusy extends OrgsyncError {
   override readonly name = 'SqliteWriteLockBusy';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ORGANIZATION_BUSY', message, { ...options, transient: true });
+  }
 }
 
 /**

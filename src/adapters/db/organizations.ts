@@ -3,6 +3,7 @@
  */
 import type { Knex } from 'knex';
 import { NAME_SCOPES, type NameScope, type Organization } from '../../core/model.js';
+import { normalizeOrganizationCode, organizationCode } from '../../core/organizationCode.js';
 import { newOrganizationId } from '../../ids.js';
 import type { Db } from './connection.js';
 import { TABLES } from './tables.js';
@@ -36,9 +37,12 @@ export function organizationsRepo(db: Db) {
   const q = (trx?: Knex.Transaction) => (trx ?? db.knex)(TABLES.organizations);
 
   return {
-    /** Exact (case- and accent-sensitive) match, like the unique index. */
+    /**
+     * Exact (case-sensitive) match of the normalised code (core/organizationCode.ts),
+     * so both databases agree: `'coll '` finds `'coll'` on SQLite as on MariaDB.
+     */
     async findByCode(code: string, trx?: Knex.Transaction): Promise<Organization | undefined> {
-      const row = (await q(trx).select(COLUMNS).where('code', code).first()) as OrganizationRow | undefined;
+      const row = (await q(trx).select(COLUMNS).where('code', normalizeOrganizationCode(code)).first()) as OrganizationRow | undefined;
       return row === undefined ? undefined : toOrganization(row);
     },
 
@@ -47,9 +51,12 @@ export function organizationsRepo(db: Db) {
       return row === undefined ? undefined : toOrganization(row);
     },
 
-    /** Throws a duplicate-key error (see isDuplicateKeyError) if the code is taken. */
+    /**
+     * Stores the code normalised; a code that cannot be one throws FileError
+     * INVALID_ORGANIZATION_CODE, a taken one a duplicate-key error (see isDuplicateKeyError).
+     */
     async create(input: NewOrganization, trx?: Knex.Transaction): Promise<Organization> {
-      const org: Organization = { id: input.id ?? newOrganizationId(), code: input.code, name: input.name, nameScope: input.nameScope };
+      const org: Organization = { id: input.id ?? newOrganizationId(), code: organizationCode(input.code), name: input.name, nameScope: input.nameScope };
       const now = toDbDateTime(new Date());
       await q(trx).insert({
         id: org.id,

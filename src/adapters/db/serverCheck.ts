@@ -5,11 +5,12 @@
 import type { Knex } from 'knex';
 import type { Db } from './connection.js';
 import { ALL_TABLES, TABLES } from './tables.js';
+import { OrgsyncError } from '../../core/errors.js';
 
-export class DatabaseCheckError extends Error {
+export class DatabaseCheckError extends OrgsyncError {
   override readonly name = 'DatabaseCheckError';
   constructor(readonly problems: readonly string[]) {
-    super(`The database is not set up the way orgsync needs:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('DATABASE_NOT_READY', `The database is not set up the way orgsync needs:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 

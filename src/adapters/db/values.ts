@@ -47,7 +47,11 @@ export function fromDbJson(value: unknown): JsonValue | null {
 /** Serialises for a JSON column. BigInts (possible in raw input records) become strings instead of throwing. */
 export function toDbJson(value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  const json = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  // JSON.stringify escapes only unpaired surrogates as \udXXX (a pair is written as is). MariaDB's
+  // JSON check refuses them (a failed row's raw record from a file with "X\ud800" made the whole
+  // import INTERNAL_ERROR): stored as U+FFFD, keys included. Normalised fields never hold one.
+  return json.includes('\\ud') ? json.replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g, '$1\\ufffd') : json;
 }
 
 /** Booleans come back as 0/1 (TINYINT(1) on MySQL, INTEGER on SQLite). */

@@ -13,10 +13,13 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { ulid } from 'ulid';
+import { boundedErrorSerializer } from '../logSerializers.js';
+import { addressLimit } from './addressLimit.js';
 import { requireBearerToken } from './auth.js';
 import { registerDashboard } from './dashboard.js';
 import type { AppDeps } from './deps.js';
-import { ApiError, installErrorHandling } from './errors.js';
+import { ApiError, clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './errors.js';
+import { installJsonBodyParser } from './jsonBody.js';
 import { registerOpenApi } from './openapi.js';
 import { departmentRoutes } from './routes/departments.js';
 import { healthRoutes } from './routes/health.js';
@@ -52,6 +55,8 @@ function loggerOptions(deps: AppDeps) {
   return {
     level,
     ...(stream ? { stream } : {}),
+    // A database error's SQL and bindings (an upload's bytes) are trimmed, never logged whole.
+    serializers: { err: boundedErrorSerializer },
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'],
       censor: '[redacted]',
@@ -69,6 +74,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // The default for every route: small. Upload routes raise their own.
     bodyLimit: deps.config.http.jsonBodyLimit,
     return503OnClosing: true,
+    // Organization codes are up to 191 characters; a longer parameter is refused in the envelope (414).
+    routerOptions: { maxParamLength: 1024 },
+    // The router's and the HTTP parser's own errors get the envelope too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   app.decorate('routeTable', [] as RouteEntry[]);
   app.addHook('onRoute', (route) => {
@@ -78,13 +88,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  installJsonBodyParser(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', String(request.id));
   });
 
+  // Per client address before authentication: counts failed authentications
+  // (addressLimit.ts). Per token after it: the plugin below.
+  const failedAuthentications = addressLimit(deps.config.http.rateLimit.max, deps.config.http.rateLimit.windowMs);
   await app.register(rateLimit, {
     global: true,
-    // After authentication, so the limit is per token (per client address before it).
     hook: 'preHandler',
     max: deps.config.http.rateLimit.max,
     timeWindow: deps.config.http.rateLimit.windowMs,
@@ -100,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   await app.register(
     async (v1) => {
-      requireBearerToken(v1, deps.db);
+      requireBearerToken(v1, deps.db, failedAuthentications);
       // JSON only on this scope (Fastify also parses text/plain by default);
       // the imports scope below installs its own parsers for uploads.
       v1.removeContentTypeParser('text/plain');
@@ -111,6 +124,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
-  await registerDashboard(app, deps);
+  await registerDashboard(app, deps, failedAuthentications);
   return app;
 }

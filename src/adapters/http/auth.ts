@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Db, organizationsRepo } from '../db/index.js';
 import { type Principal, verifyToken } from '../../app/tokens.js';
 import type { Organization } from '../../core/model.js';
+import type { AddressLimit } from './addressLimit.js';
 import { ApiError } from './errors.js';
 
 declare module 'fastify' {
@@ -41,11 +42,16 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * validated, whatever the route. Admins pass through: a route decides whether
  * an organization that does not exist yet may be created (imports).
  */
-export function requireBearerToken(scope: FastifyInstance, db: Db): void {
+export function requireBearerToken(scope: FastifyInstance, db: Db, failures: AddressLimit): void {
   scope.addHook('onRequest', async (request) => {
+    // An address that keeps failing is refused before its token costs a lookup.
+    failures.check(request);
     const token = bearerToken(request);
     const principal = token === undefined ? undefined : await verifyToken(db, token);
-    if (!principal) throw unauthorized();
+    if (!principal) {
+      failures.recordFailure(request);
+      throw unauthorized();
+    }
     request.principal = principal;
     // The token id (never the secret) in every later log line of the request.
     request.log = request.log.child({ token_id: principal.tokenId });

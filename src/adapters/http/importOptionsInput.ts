@@ -5,8 +5,9 @@
  * unknown name is refused rather than ignored: a misspelt `dry_rn=true` must
  * not quietly become a real import.
  */
-import { parse as parseYaml } from 'yaml';
+import { FileError } from '../../core/errors.js';
 import { type ImportOptions, ImportOptionsSchema, parseImportOptions } from '../../core/importOptions.js';
+import { parseSmallDocument } from '../../core/read/small-document.js';
 import { ApiError } from './errors.js';
 
 /** Query/form names that belong to the HTTP route, not to the import. */
@@ -44,11 +45,20 @@ export function importOptionsFrom(
   return parsed.value;
 }
 
-/** A mapping given inline as a form or query field: YAML (so JSON too). */
+/**
+ * A mapping given inline as a form or query field: YAML (so JSON too), through
+ * the same guarded parser as a mapping file, so no text from a request reaches
+ * the YAML package unchecked (a deep `[[[...` once crashed the server).
+ */
 function parseMapping(text: string): unknown {
   try {
-    return parseYaml(text, { maxAliasCount: 50 }) as unknown;
+    return parseSmallDocument(text, 'yaml');
   } catch (err) {
-    throw new ApiError(400, 'INVALID_OPTION', `mapping is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`, { field: 'mapping' });
+    if (!(err instanceof FileError)) throw err;
+    throw new ApiError(400, 'INVALID_OPTION', `mapping is not a usable YAML or JSON mapping: ${err.message}`, {
+      field: 'mapping',
+      reason: err.code,
+      ...err.details,
+    });
   }
 }

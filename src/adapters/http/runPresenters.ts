@@ -1,9 +1,9 @@
 /**
  * Import runs and reports → the API's JSON shapes (schemas/imports.ts).
  */
-import { reportSummary } from '../../app/reportSummary.js';
+import { type ImportReport, reportSummary } from '../../core/runOutcome.js';
 import type { ImportRunRecord } from '../db/index.js';
-import type { ImportReport } from '../../app/importService.js';
+import { isFailedOrSkipped } from '../../core/model.js';
 
 export function runLinks(orgCode: string, runId: string) {
   const self = `/v1/organizations/${encodeURIComponent(orgCode)}/imports/${runId}`;
@@ -43,13 +43,9 @@ export function toApiReport(report: ImportReport, orgCode: string) {
 
 /** Failed and skipped rows with their errors and original records: the JSON twin of the errors CSV. */
 export function failedRowsOf(report: ImportReport) {
-  return report.rowResults
-    .filter((r) => r.action === 'failed' || r.action === 'skipped')
-    .map((r) => ({
-      row: r.row,
-      key: r.key,
-      action: r.action as 'failed' | 'skipped',
-      errors: r.errors.map((e) => ({ code: e.code, field: e.field, message: e.message })),
-      raw: report.failedRaw.get(r.row) ?? {},
-    }));
+  return report.rowResults.flatMap(({ row, key, action, errors }) =>
+    isFailedOrSkipped(action)
+      ? [{ row, key, action, errors: errors.map((e) => ({ code: e.code, field: e.field, message: e.message })), raw: report.failedRaw.get(row) ?? {} }]
+      : [],
+  );
 }

@@ -12,11 +12,15 @@
  */
 import { Redis } from 'ioredis';
 import { redactUrl } from '../../config.js';
+import { OrgsyncError } from '../../core/errors.js';
 
 export type RedisRole = 'worker' | 'client';
 
-export class QueueUnavailableError extends Error {
+export class QueueUnavailableError extends OrgsyncError {
   override readonly name = 'QueueUnavailableError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('QUEUE_UNAVAILABLE', message, { ...options, transient: true });
+  }
 }
 
 const CLIENT_CONNECT_TIMEOUT_MS = 5_000;

@@ -16,7 +16,7 @@ import { SourceUnavailableError } from './file.js';
 export class OutsideSourceRootError extends SourceUnavailableError {
   override readonly name = 'OutsideSourceRootError';
   constructor(path: string, root: string) {
-    super(`${path} is outside the allowed source directory (ORGSYNC_SOURCE_ROOT=${root}): refusing to read it`);
+    super(`${path} is outside the allowed source directory (ORGSYNC_SOURCE_ROOT=${root}): refusing to read it`, 'SOURCE_OUTSIDE_ROOT');
   }
 }
 

@@ -5,10 +5,14 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ImportSource } from '../../app/importService.js';
+import { OrgsyncError } from '../../core/errors.js';
 
-export class SourceUnavailableError extends Error {
+export class SourceUnavailableError extends OrgsyncError {
   // A string, not the literal: subclasses (outside the source root, a private address) name themselves.
   override readonly name: string = 'SourceUnavailableError';
+  constructor(message: string, code: 'SOURCE_UNAVAILABLE' | 'SOURCE_OUTSIDE_ROOT' | 'SOURCE_PRIVATE_ADDRESS' = 'SOURCE_UNAVAILABLE') {
+    super(code, message);
+  }
 }
 
 export async function fileSource(path: string): Promise<ImportSource> {

@@ -17,10 +17,14 @@ import type { ImportSource } from '../../app/importService.js';
 import { SourceUnavailableError } from './file.js';
 import { checkLiteralHost, PrivateAddressError, publicOnlyLookup } from './network.js';
 import { redactSourceUrl } from './spec.js';
+import { OrgsyncError } from '../../core/errors.js';
 
 /** The server or the network failed in a way a later attempt may not: retry. */
-export class TransientSourceError extends Error {
+export class TransientSourceError extends OrgsyncError {
   override readonly name = 'TransientSourceError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('SOURCE_TEMPORARILY_UNAVAILABLE', message, { ...options, transient: true });
+  }
 }
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);

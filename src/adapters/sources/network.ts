@@ -55,6 +55,7 @@ export class PrivateAddressError extends SourceUnavailableError {
     super(
       `refusing to fetch from ${host}: ${address === host ? 'it is' : `it resolves to ${address},`} a loopback, private or link-local address. ` +
         'Set ORGSYNC_SOURCE_ALLOW_PRIVATE=true on the workers to allow sources on internal networks.',
+      'SOURCE_PRIVATE_ADDRESS',
     );
   }
 }

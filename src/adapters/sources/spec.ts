@@ -8,14 +8,18 @@
  * - `/mnt/hr/departments.csv`: one file (a mounted share).
  */
 import { basename, dirname } from 'node:path';
+import { OrgsyncError } from '../../core/errors.js';
 
 export type SourceSpec =
   | { kind: 'file'; path: string }
   | { kind: 'glob'; directory: string; pattern: string }
   | { kind: 'http'; url: string };
 
-export class InvalidSourceError extends Error {
+export class InvalidSourceError extends OrgsyncError {
   override readonly name = 'InvalidSourceError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_SOURCE', message, { ...options });
+  }
 }
 
 const GLOB_CHARS = /[*?[]/;

@@ -3,8 +3,8 @@
  */
 import type { Command } from 'commander';
 import { organizationsRepo, departmentsRepo, importRunsRepo, isDuplicateKeyError } from '../../adapters/db/index.js';
-import { NAME_SCOPES, type NameScope } from '../../core/model.js';
-import { buildTree, renderTree } from '../../core/tree.js';
+import { isFailedOrSkipped, NAME_SCOPES, type NameScope } from '../../core/model.js';
+import { buildTree, renderTree, treeJson } from '../../core/tree.js';
 import { errorReportCsv } from '../../core/report/errorCsv.js';
 import { UsageError, withDatabase } from '../context.js';
 
@@ -109,7 +109,8 @@ export function registerAdmin(program: Command): void {
         let departments = await departmentsRepo(db).loadForOrganization(found.id);
         if (flags.active) departments = departments.filter((d) => d.isActive);
         const tree = buildTree(departments);
-        if (flags.json) return print(JSON.stringify(tree));
+        // treeJson, not JSON.stringify: the same text, without recursing once per level.
+        if (flags.json) return print(treeJson(tree, (n) => `{"department":${JSON.stringify(n.department)}`));
         print(`${found.name} (${found.code}): ${departments.length} departments`);
         if (departments.length > 0) print(renderTree(tree));
       });
@@ -122,7 +123,7 @@ type StoredRowResult = Awaited<ReturnType<ReturnType<typeof importRunsRepo>['get
 function groupFailed(results: StoredRowResult[]) {
   const byRow = new Map<number, { row: number; raw: Record<string, unknown>; errors: { code: string; field: string; message: string }[] }>();
   for (const r of results) {
-    if ((r.action !== 'failed' && r.action !== 'skipped') || r.rowNumber === null) continue;
+    if (!isFailedOrSkipped(r.action) || r.rowNumber === null) continue;
     if (r.resolvedByRunId !== null) continue; // `orgsync retry` got it through since: nothing left to fix
     let entry = byRow.get(r.rowNumber);
     if (!entry) {

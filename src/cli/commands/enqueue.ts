@@ -19,7 +19,7 @@ import { UsageError, withDatabase } from '../context.js';
 import { progressPrinter } from '../progress.js';
 import { type QueueContext, withDatabaseAndQueue } from '../queueContext.js';
 import { exitCodeOf, renderReport, reportJson } from '../render.js';
-import { addImportOptions, type ImportFlags, importOptionsFromFlags } from './import.js';
+import { addImportOptions, type ImportFlags, importOptionsFromFlags } from '../importFlags.js';
 
 interface OutputFlags {
   wait?: boolean;
@@ -45,7 +45,7 @@ async function answer(db: Db, ctx: QueueContext, submitted: SubmitResult & { kin
     process.stdout.write(flags.json ? `${JSON.stringify({ runId, status: 'queued', duplicate })}\n` : `${runId}\n`);
     return;
   }
-  const report = await waitForRun(db, await ctx.events(), runId, { onProgress: progressPrinter() });
+  const report = await waitForRun(db, runId, { events: await ctx.events(), onProgress: progressPrinter() });
   printReport(report, sourceName, flags.json);
 }
 

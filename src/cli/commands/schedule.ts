@@ -8,7 +8,7 @@ import { jobOptions } from '../../adapters/queue/index.js';
 import { addSchedule, listSchedules, removeSchedule, runScheduleNow, ScheduleError, type ScheduleTiming } from '../../app/schedules.js';
 import { UsageError } from '../context.js';
 import { withQueue } from '../queueContext.js';
-import { addImportOptions, type ImportFlags, importOptionsFromFlags } from './import.js';
+import { addImportOptions, type ImportFlags, importOptionsFromFlags } from '../importFlags.js';
 
 interface AddFlags extends ImportFlags {
   name: string;

@@ -29,7 +29,7 @@ export function registerWorker(program: Command): void {
         for (const warning of await redisWarnings(redis)) log.warn({ redis: redactUrl(config.redisUrl) }, warning);
         const queue = openQueue(redis, config.queue);
         const running = await startWorker(
-          { db, redis, queue, log, settings: { ...config, lockTimeoutSeconds: config.database.lockTimeoutSeconds } },
+          { db, redis, queue, log, settings: { ...config, lockTimeoutSeconds: config.database.lockTimeoutSeconds, runLeaseSeconds: config.runs.leaseSeconds, maxRowsPerRun: config.runs.maxRows } },
           { concurrency },
         );
 

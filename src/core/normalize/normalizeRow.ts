@@ -8,6 +8,7 @@ import { NO_ISSUES, type RowIssue } from '../errors.js';
 import type { DepartmentFields, DepartmentRow, ParentRef, ParentRefType, SourceRecord } from '../model.js';
 import { KEY_MAX_LENGTH, NAME_MAX_LENGTH } from '../model.js';
 import { type ColumnMapping, type InputField } from './vocabulary.js';
+import { INVISIBLE_REMOVED, LONE_SURROGATE_MESSAGE, checkInvisible, containsLoneSurrogate } from './characters.js';
 import {
   charLength,
   isBlank,
@@ -15,6 +16,7 @@ import {
   parseBoolean,
   parseIdList,
   parseJsonObject,
+  parseKeyText,
   parseLongText,
   parseText,
   type Parsed,
@@ -23,20 +25,28 @@ import {
 export interface NormaliseOptions {
   /** How generic parent columns (parentId, parent_id, parentDepartmentId, ...) are looked up. */
   parentRef: ParentRefType;
-  /** Strip control characters from names instead of failing the row (--clean-names). */
+  /**
+   * --clean-names: remove control characters from names, and invisible
+   * formatting characters (characters.ts) from names, keys and parent
+   * references, instead of failing the row.
+   */
   cleanNames?: boolean;
 }
 
-/** A name --clean-names changed, for the run report's warnings. */
+/** A name or key --clean-names changed, for the run report's warnings. */
 export interface CleanedName {
+  /** `name`, `code`, `openDepartmentId`, `id` or `parent`. */
+  field: string;
   before: string;
   after: string;
+  /** What was removed, as the warning says it (e.g. "control characters"). */
+  removed: string;
 }
 
 export interface NormalisedRow {
   row: DepartmentRow;
   issues: RowIssue[];
-  cleaned?: CleanedName;
+  cleaned?: CleanedName[];
 }
 
 const DEPARTMENT_ID_TYPES: Record<string, ParentRefType> = {
@@ -68,6 +78,12 @@ interface RecordScope {
   rowNo: number;
   mapping: ColumnMapping;
   issues: RowIssue[];
+  clean: boolean;
+  cleaned: CleanedName[] | undefined;
+}
+
+function noteCleaned(scope: RecordScope, field: string, before: unknown, after: string, removed: string): void {
+  (scope.cleaned ??= []).push({ field, before: String(before), after, removed });
 }
 
 function addIssue(scope: RecordScope, code: RowIssue['code'], field: string, message: string): void {
@@ -93,7 +109,15 @@ function readField(scope: RecordScope, field: InputField): unknown {
   }
   // A mapping's default stands in for a missing or empty value.
   const fallback = mapping.defaults?.get(field);
-  if (fallback !== undefined && (chosenColumn === undefined || isBlank(chosenValue))) return fallback;
+  const useFallback = fallback !== undefined && (chosenColumn === undefined || isBlank(chosenValue));
+  // The one gate every field of every record passes (files and HTTP bodies):
+  // an unpaired surrogate cannot be stored as it was written, so it fails the row.
+  if (containsLoneSurrogate(useFallback ? fallback : chosenValue)) {
+    const reported = field.startsWith('parent') ? 'parent' : field;
+    addIssue(scope, 'INVALID_FIELD', reported, `${reported} ${LONE_SURROGATE_MESSAGE}`);
+    return undefined;
+  }
+  if (useFallback) return fallback;
   // A YAML/JSON record without the key: absent (null would mean "clear it").
   if (chosenColumn === undefined) return undefined;
   return typeof chosenValue === 'string' ? unneutralise(chosenValue) : (chosenValue ?? null);
@@ -104,7 +128,7 @@ function take<K extends keyof DepartmentFields>(
   fields: Partial<DepartmentFields>,
   input: InputField,
   target: K,
-  parse: (v: unknown) => Parsed<DepartmentFields[K] | null>,
+  parse: (v: unknown) => Parsed<DepartmentFields[K] | null> & { cleaned?: string },
 ): void {
   const v = readField(scope, input);
   if (v === undefined) return;
@@ -113,21 +137,37 @@ function take<K extends keyof DepartmentFields>(
     addIssue(scope, 'INVALID_FIELD', target, `${target} ${parsed.message}`);
     return;
   }
+  if (parsed.cleaned) noteCleaned(scope, target, v, String(parsed.value), parsed.cleaned);
   (fields as Record<string, unknown>)[target] = parsed.value;
 }
 
 // The field parsers, made once (not per record).
 const parseDescription = (v: unknown) => parseLongText(v, 65_535);
-const parseKey = (v: unknown) => parseText(v, KEY_MAX_LENGTH);
+const parseKey = (v: unknown) => parseKeyText(v, KEY_MAX_LENGTH, false);
+const parseKeyClean = (v: unknown) => parseKeyText(v, KEY_MAX_LENGTH, true);
 const parseLocation = (v: unknown) => parseText(v, 1024);
-const parseId191List = (v: unknown) => parseIdList(v, 191);
+/**
+ * JSON fields and id lists are stored as JSON: each at most this many bytes of
+ * it, checked here, before any write, so a department row always fits one
+ * statement (MariaDB's max_allowed_packet is 16 MB; see docs/operations.md).
+ */
+export const JSON_FIELD_MAX_BYTES = 65_535;
+
+function withinJsonBytes<T>(parsed: Parsed<T>): Parsed<T> {
+  if (!parsed.ok || parsed.value === null) return parsed;
+  const bytes = Buffer.byteLength(JSON.stringify(parsed.value), 'utf8');
+  return bytes <= JSON_FIELD_MAX_BYTES ? parsed : { ok: false, message: `is ${bytes} bytes as JSON; at most ${JSON_FIELD_MAX_BYTES} are allowed` };
+}
+const parseJsonField = (v: unknown) => withinJsonBytes(parseJsonObject(v));
+const parseId191List = (v: unknown) => withinJsonBytes(parseIdList(v, 191));
 const parseColor = (v: unknown) => parseText(v, 32);
 const parseText191 = (v: unknown) => parseText(v, 191);
 
 export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, options: NormaliseOptions): NormalisedRow {
   const issues: RowIssue[] = [];
   const rowNo = record.row;
-  const scope: RecordScope = { values: record.values, rowNo, mapping, issues };
+  const clean = options.cleanNames === true;
+  const scope: RecordScope = { values: record.values, rowNo, mapping, issues, clean, cleaned: undefined };
 
   const fields: Partial<DepartmentFields> = {};
 
@@ -135,9 +175,8 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   // A row without any name column may still update a stored department found by
   // code or openDepartmentId; the planner reports NAME_REQUIRED if it is new.
   const rawName = readField(scope, 'name');
-  const name = normaliseName(rawName, { clean: options.cleanNames });
-  let cleaned: CleanedName | undefined;
-  if (name.ok && name.cleaned && name.value !== null) cleaned = { before: String(rawName), after: name.value };
+  const name = normaliseName(rawName, { clean });
+  if (name.ok && name.cleaned && name.value !== null) noteCleaned(scope, 'name', rawName, name.value, name.cleaned);
   if (rawName === undefined) {
     // absent: keep the stored name
   } else if (!name.ok) addIssue(scope, 'INVALID_FIELD', 'name', `name ${name.message}`);
@@ -151,11 +190,11 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   }
 
   take(scope, fields, 'description', 'description', parseDescription);
-  take(scope, fields, 'code', 'code', parseKey);
-  take(scope, fields, 'openDepartmentId', 'openDepartmentId', parseKey);
+  take(scope, fields, 'code', 'code', clean ? parseKeyClean : parseKey);
+  take(scope, fields, 'openDepartmentId', 'openDepartmentId', clean ? parseKeyClean : parseKey);
   take(scope, fields, 'location', 'location', parseLocation);
-  take(scope, fields, 'i18n', 'i18n', parseJsonObject);
-  take(scope, fields, 'customData', 'customData', parseJsonObject);
+  take(scope, fields, 'i18n', 'i18n', parseJsonField);
+  take(scope, fields, 'customData', 'customData', parseJsonField);
   take(scope, fields, 'leaderUserIds', 'leaderUserIds', parseId191List);
   take(scope, fields, 'postIds', 'postIds', parseId191List);
   take(scope, fields, 'color', 'color', parseColor);
@@ -169,8 +208,10 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
     else if (parsed.value !== null) fields[target] = parsed.value;
   }
 
-  const id = parseText(readField(scope, 'id'), KEY_MAX_LENGTH);
+  const rawId = readField(scope, 'id');
+  const id = parseKeyText(rawId, KEY_MAX_LENGTH, clean);
   if (!id.ok) addIssue(scope, 'INVALID_FIELD', 'id', `id ${id.message}`);
+  else if (id.cleaned && id.value !== null) noteCleaned(scope, 'id', rawId, id.value, id.cleaned);
   const organization = parseText(readField(scope, 'organization'), 191);
   if (!organization.ok) addIssue(scope, 'INVALID_FIELD', 'organization', `organization ${organization.message}`);
 
@@ -180,7 +221,7 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   if (id.ok && id.value !== null) row.id = id.value;
   if (organization.ok && organization.value !== null) row.organization = organization.value;
   const kept = issues.length === 0 ? NO_ISSUES : issues;
-  return cleaned ? { row, issues: kept, cleaned } : { row, issues: kept };
+  return scope.cleaned ? { row, issues: kept, cleaned: scope.cleaned } : { row, issues: kept };
 }
 
 /** Boolean fields: the input field and the department field share the name. */
@@ -225,7 +266,17 @@ function readParent(scope: RecordScope, defaultType: ParentRefType): ParentRef {
       addIssue(scope, 'INVALID_FIELD', 'parent', 'the parent reference must be text');
       return { kind: 'absent' };
     }
-    const value = String(v).trim();
+    let value = String(v).trim();
+    // Keys carry no invisible characters (see characters.ts), so neither do references to them.
+    const invisible = checkInvisible(value, scope.clean);
+    if (!invisible.ok) {
+      addIssue(scope, 'INVALID_FIELD', 'parent', `the parent reference ${invisible.message}`);
+      return { kind: 'absent' };
+    }
+    if (invisible.cleaned) {
+      noteCleaned(scope, 'parent', value, invisible.value.trim(), INVISIBLE_REMOVED);
+      value = invisible.value.trim();
+    }
     // `root`/`null` mean top level only in the generic column (Authing's parentDepartmentId
     // convention); in parentCode or parentOpenDepartmentId they are ordinary keys.
     if (field === 'parent' && ROOT_WORDS.has(value.toLowerCase())) return { kind: 'root' };

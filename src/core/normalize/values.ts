@@ -5,6 +5,7 @@
  */
 import type { JsonObject, JsonValue } from '../model.js';
 import { UnsafeNumber } from '../read/document.js';
+import { INVISIBLE_REMOVED, LONE_SURROGATE_MESSAGE, checkInvisible, containsLoneSurrogate, hasLoneSurrogate } from './characters.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -22,25 +23,30 @@ const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS_ALL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 const WHITESPACE_RUN = /[\s\u00A0\u2000-\u200A\u202F\u205F\u3000]+/g;
-/** Invisible characters that separate nothing (zero-width space, word joiner, BOM): removed, not turned into spaces. */
-const INVISIBLE = /[\u200B\u2060\uFEFF]/g;
 
 /**
  * Department names compare after trimming, collapsing whitespace runs (spreadsheets
  * leave non-breaking spaces) and Unicode NFC, so `Cafe\u0301` and `Café` are one name.
+ * Control characters and invisible formatting characters (see characters.ts)
+ * fail the name, or are removed with --clean-names (`cleaned` says so).
  */
-export function normaliseName(v: unknown, options: { clean?: boolean } = {}): Parsed<string | null> & { cleaned?: boolean } {
+export function normaliseName(v: unknown, options: { clean?: boolean } = {}): Parsed<string | null> & { cleaned?: string } {
   if (isBlank(v)) return ok(null);
   if (typeof v !== 'string' && typeof v !== 'number') return fail('must be text');
   let s = String(v);
+  if (hasLoneSurrogate(s)) return fail(LONE_SURROGATE_MESSAGE);
   let cleaned = false;
   if (CONTROL_CHARS.test(s)) {
     if (!options.clean) return fail('contains a control character (--clean-names removes them)');
     s = s.replace(CONTROL_CHARS_ALL, '');
     cleaned = true;
   }
-  const name = s.replace(INVISIBLE, '').replace(WHITESPACE_RUN, ' ').trim().normalize('NFC');
-  return cleaned ? { ok: true, value: name, cleaned } : ok(name);
+  const invisible = checkInvisible(s, options.clean);
+  if (!invisible.ok) return fail(invisible.message);
+  const name = invisible.value.replace(WHITESPACE_RUN, ' ').trim().normalize('NFC');
+  if (!cleaned && !invisible.cleaned) return ok(name);
+  const removed = cleaned && invisible.cleaned ? `control and ${INVISIBLE_REMOVED}` : cleaned ? 'control characters' : INVISIBLE_REMOVED;
+  return { ok: true, value: name, cleaned: removed };
 }
 
 /** Length in characters (code points), not UTF-16 units or bytes. */
@@ -58,9 +64,24 @@ export function parseText(v: unknown, maxChars: number): Parsed<string | null> {
   if (typeof v === 'number' || typeof v === 'boolean') v = String(v);
   if (typeof v !== 'string') return fail('must be text');
   const s = v.trim();
+  if (hasLoneSurrogate(s)) return fail(LONE_SURROGATE_MESSAGE);
   if (CONTROL_CHARS.test(s)) return fail('contains a control character');
   if (charLength(s) > maxChars) return fail(`is longer than ${maxChars} characters`);
   return ok(s);
+}
+
+/**
+ * A key (code, openDepartmentId, id): text whose invisible formatting characters
+ * fail it, or are removed with --clean-names, as in names.
+ */
+export function parseKeyText(v: unknown, maxChars: number, clean?: boolean): Parsed<string | null> & { cleaned?: string } {
+  const text = parseText(v, maxChars);
+  if (!text.ok || text.value === null) return text;
+  const invisible = checkInvisible(text.value, clean);
+  if (!invisible.ok) return fail(invisible.message);
+  if (!invisible.cleaned) return text;
+  const value = invisible.value.trim();
+  return value === '' ? fail('has nothing left once its invisible characters are removed') : { ok: true, value, cleaned: INVISIBLE_REMOVED };
 }
 
 /** Free text (descriptions): newlines and tabs are fine, other control characters are not. */
@@ -125,6 +146,8 @@ export function parseJsonObject(v: unknown): Parsed<JsonObject | null> {
     }
   }
   if (!isPlainObject(value)) return fail('must be a JSON object, e.g. {"key": "value"}');
+  // JSON text in a CSV cell can spell an unpaired surrogate as an escape.
+  if (typeof v === 'string' && containsLoneSurrogate(value)) return fail(LONE_SURROGATE_MESSAGE);
   try {
     return ok(toJson(value) as JsonObject);
   } catch (err) {
@@ -143,6 +166,7 @@ export function parseIdList(v: unknown, maxItemChars: number): Parsed<string[] |
       try {
         const parsed: unknown = JSON.parse(s);
         if (!Array.isArray(parsed)) return fail('must be a list of ids');
+        if (containsLoneSurrogate(parsed)) return fail(LONE_SURROGATE_MESSAGE);
         items = parsed;
       } catch {
         return fail('must be a JSON array of ids, or ids separated by commas');

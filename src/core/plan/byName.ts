@@ -3,29 +3,29 @@
  * parent links, because whether "Backend" under "Engineering" already exists
  * depends on whether the "Engineering" row matched a stored department.
  */
-import { type PlanContext, parentNameKey } from './context.js';
-import { claimStored, parentRowIdx } from './match.js';
+import type { StoredDepartment } from '../model.js';
+import { type PlanContext, parentNameKey, type RowState } from './context.js';
+import { claimStored, parentRow } from './match.js';
 
 /** Rows (not merged) in an order where a row's parent row comes first; rows in cycles are left out. */
-export function rowsParentFirst(ctx: PlanContext): number[] {
-  const children = new Map<number, number[]>();
-  const roots: number[] = [];
+export function rowsParentFirst(ctx: PlanContext): RowState[] {
+  const children = new Map<RowState, RowState[]>();
+  const order: RowState[] = [];
   for (const s of ctx.rows) {
-    if (s.mergedInto !== undefined) continue;
-    const p = s.parent?.kind === 'row' ? parentRowIdx(ctx, s) : undefined;
-    if (p === undefined) roots.push(s.idx);
+    if (s.mergedInto !== null) continue;
+    const p = s.parent?.kind === 'row' ? parentRow(ctx, s) : undefined;
+    if (p === undefined) order.push(s);
     else {
       const list = children.get(p);
-      if (list) list.push(s.idx);
-      else children.set(p, [s.idx]);
+      if (list) list.push(s);
+      else children.set(p, [s]);
     }
   }
-  const order: number[] = [];
-  const queue = roots;
-  for (let i = 0; i < queue.length; i++) {
-    const idx = queue[i]!;
-    order.push(idx);
-    for (const c of children.get(idx) ?? []) queue.push(c);
+  // Breadth-first from the roots, in place: `order` is also the queue (an
+  // array iterator sees the elements pushed while it runs).
+  for (const s of order) {
+    const below = children.get(s);
+    if (below) for (const c of below) order.push(c);
   }
   return order;
 }
@@ -34,22 +34,24 @@ export function matchByName(ctx: PlanContext): void {
   const { matchBy } = ctx.options;
   if (matchBy !== 'auto' && matchBy !== 'name') return;
   const orgScope = ctx.org.nameScope === 'organization';
-  for (const idx of rowsParentFirst(ctx)) {
-    const s = ctx.rows[idx]!;
+  for (const s of rowsParentFirst(ctx)) {
     const { name, code, openDepartmentId } = s.row.fields;
-    if (s.storedId !== undefined || name === undefined || s.parent === undefined) continue;
+    if (s.stored !== null || name === undefined || s.parent === null) continue;
     // In auto mode a row with its own key was decided by that key (new if unmatched).
     if (matchBy === 'auto' && (code != null || openDepartmentId != null)) continue;
-    let found;
+    let found: StoredDepartment | undefined;
     if (s.row.parent.kind === 'absent' && orgScope) {
       // No parent given: in organization scope the name alone identifies the department.
       found = ctx.storedByName.get(name);
     } else {
-      let parentStoredId: string | null | undefined;
+      let parentStoredId: string | null;
       if (s.parent.kind === 'root') parentStoredId = null;
-      else if (s.parent.kind === 'stored') parentStoredId = s.parent.id;
-      else parentStoredId = ctx.rows[s.parent.idx]!.storedId; // undefined: the parent is new, so is the child
-      if (parentStoredId === undefined) continue;
+      else if (s.parent.kind === 'stored') parentStoredId = s.parent.stored.id;
+      else {
+        const stored = s.parent.state.stored;
+        if (stored === null) continue; // the parent is new, so is the child
+        parentStoredId = stored.id;
+      }
       found = ctx.storedByParentName.get(parentNameKey(parentStoredId, name));
     }
     if (found && !ctx.rowByStoredId.has(found.id)) claimStored(ctx, s, found, 'name');

@@ -15,111 +15,111 @@ import type {
 export interface PlanOptions {
   mode: ImportMode;
   matchBy: MatchBy;
-  /** Maximum number of levels (a top-level department is level 1); undefined = unlimited. */
+  /**
+   * Maximum number of levels (a top-level department is level 1); undefined:
+   * DEFAULT_MAX_DEPTH. Never more than MAX_STORABLE_DEPTH (see depthLimit.ts).
+   */
   maxDepth?: number;
 }
 
-/** Where a row's parent is, once resolved. */
-export type ParentTarget = { kind: 'root' } | { kind: 'row'; idx: number } | { kind: 'stored'; id: string };
+/** Where a row's parent is, once resolved: the top level, another row of the file, or a stored department. */
+export type ParentTarget = { kind: 'root' } | { kind: 'row'; state: RowState } | { kind: 'stored'; stored: StoredDepartment };
+
+/** Shared by every top-level row (one object, not one per row). */
+export const ROOT: ParentTarget = Object.freeze({ kind: 'root' });
 
 export type MatchKey = 'id' | 'openDepartmentId' | 'code' | 'name';
 
+/**
+ * One input row as the planning steps decide about it. Each field after
+ * `issues` is the result of one step, `null` until that step decides and
+ * when it decides "none": every field is present from the start (V8 then
+ * keeps them inside the object instead of growing a property store per row).
+ */
 export interface RowState {
-  idx: number;
-  row: DepartmentRow;
+  readonly idx: number;
+  readonly row: DepartmentRow;
   issues: RowIssue[];
-  /** Index of the identical earlier row this one duplicates. */
-  mergedInto?: number;
-  storedId?: string;
-  matchedBy?: MatchKey;
-  /** Resolved parent; undefined while unresolved or when resolution failed. */
-  parent?: ParentTarget;
-  /** Skipped because an ancestor row failed (PARENT_FAILED). */
+  /** mergeIdenticalRows: the identical earlier row this one repeats. */
+  mergedInto: RowState | null;
+  /** matchByKeys / matchByName: the stored department this row updates (null: a new department). */
+  stored: StoredDepartment | null;
+  matchedBy: MatchKey | null;
+  /** resolveParents: the parent (null: unresolved, or resolution failed). */
+  parent: ParentTarget | null;
+  /** finaliseTree: skipped because an ancestor row failed (PARENT_FAILED). */
   skipped: boolean;
-  /** Id the department has after the import (stored id, or a new one). */
-  finalId?: string;
-}
-
-export interface PlanContext {
-  org: Organization;
-  options: PlanOptions;
-  newId: () => string;
-  rows: RowState[];
-  stored: Map<string, StoredDepartment>;
-  storedByCode: Map<string, StoredDepartment>;
-  storedByOpenId: Map<string, StoredDepartment>;
-  /** `parentId|#root` + NUL + name → stored department, for matching by name within the parent. */
-  storedByParentName: Map<string, StoredDepartment>;
-  /** Name → stored department (names are unique per organization in `organization` scope). */
-  storedByName: Map<string, StoredDepartment>;
-  /** Stored id → the row that matched it. */
-  rowByStoredId: Map<string, number>;
-  /** First row (not merged) carrying each key in the file. */
-  fileById: Map<string, number>;
-  fileByCode: Map<string, number>;
-  fileByOpenId: Map<string, number>;
+  /** finaliseTree: the id the department has after the import (stored id, or a new one). */
+  finalId: string | null;
 }
 
 export function parentNameKey(parentId: string | null, name: string): string {
   return `${parentId ?? '#root'}\u0000${name}`;
 }
 
-export function buildContext(
-  org: Organization,
-  rows: { row: DepartmentRow; issues: RowIssue[] }[],
-  stored: readonly StoredDepartment[],
-  options: PlanOptions,
-  newId: () => string,
-): PlanContext {
-  const ctx: PlanContext = {
-    org,
-    options,
-    newId,
-    // Every field in the literal, even those set later: V8 then keeps them all
-    // inside the object instead of growing a separate property store per row.
-    rows: rows.map((r, idx) => ({
+export class PlanContext {
+  readonly rows: RowState[];
+  /** Stored departments by id, code and openDepartmentId. */
+  readonly stored = new Map<string, StoredDepartment>();
+  readonly storedByCode = new Map<string, StoredDepartment>();
+  readonly storedByOpenId = new Map<string, StoredDepartment>();
+  /** Stored id → the row that matched it. */
+  readonly rowByStoredId = new Map<string, RowState>();
+  /** First row (not merged) carrying each key in the file. */
+  readonly fileById = new Map<string, RowState>();
+  readonly fileByCode = new Map<string, RowState>();
+  readonly fileByOpenId = new Map<string, RowState>();
+  private byParentName: Map<string, StoredDepartment> | undefined;
+  private byName: Map<string, StoredDepartment> | undefined;
+
+  constructor(
+    readonly org: Organization,
+    readonly options: PlanOptions,
+    readonly newId: () => string,
+    rows: readonly { row: DepartmentRow; issues: RowIssue[] }[],
+    private readonly storedList: readonly StoredDepartment[],
+  ) {
+    this.rows = rows.map((r, idx) => ({
       idx,
       row: r.row,
       issues: r.issues.length === 0 ? NO_ISSUES : [...r.issues],
-      mergedInto: undefined,
-      storedId: undefined,
-      matchedBy: undefined,
-      parent: undefined,
+      mergedInto: null,
+      stored: null,
+      matchedBy: null,
+      parent: null,
       skipped: false,
-      finalId: undefined,
-    })),
-    stored: new Map(),
-    storedByCode: new Map(),
-    storedByOpenId: new Map(),
-    storedByParentName: new Map(), // replaced by a lazy getter below
-    storedByName: new Map(),
-    rowByStoredId: new Map(),
-    fileById: new Map(),
-    fileByCode: new Map(),
-    fileByOpenId: new Map(),
-  };
-  for (const d of stored) {
-    ctx.stored.set(d.id, d);
-    if (d.code !== null) ctx.storedByCode.set(d.code, d);
-    if (d.openDepartmentId !== null) ctx.storedByOpenId.set(d.openDepartmentId, d);
+      finalId: null,
+    }));
+    for (const d of storedList) {
+      this.stored.set(d.id, d);
+      if (d.code !== null) this.storedByCode.set(d.code, d);
+      if (d.openDepartmentId !== null) this.storedByOpenId.set(d.openDepartmentId, d);
+    }
   }
-  // Name indexes are needed only for rows without keys and for changed names:
-  // built on first use, since building them costs as much as the rest of the setup.
-  let byParentName: Map<string, StoredDepartment> | undefined;
-  let byName: Map<string, StoredDepartment> | undefined;
-  Object.defineProperty(ctx, 'storedByParentName', {
-    get: () => (byParentName ??= new Map(stored.map((d) => [parentNameKey(d.parentId, d.name), d]))),
-  });
-  Object.defineProperty(ctx, 'storedByName', {
-    get: () => {
-      if (!byName) {
-        byName = new Map();
-        for (const d of stored) if (!byName.has(d.name)) byName.set(d.name, d);
-      }
-      return byName;
-    },
-  });
-  return ctx;
+
+  // The name indexes are needed only for rows without keys and for changed
+  // names: built on first use, since building them costs as much as the rest of the setup.
+
+  /** `parentId|#root` + NUL + name → stored department, for matching by name within the parent. */
+  get storedByParentName(): Map<string, StoredDepartment> {
+    return (this.byParentName ??= new Map(this.storedList.map((d) => [parentNameKey(d.parentId, d.name), d])));
+  }
+
+  /** Name → stored department (names are unique per organization in `organization` scope). */
+  get storedByName(): Map<string, StoredDepartment> {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const d of this.storedList) if (!this.byName.has(d.name)) this.byName.set(d.name, d);
+    }
+    return this.byName;
+  }
+
+  /** The row at `idx`: an index a shape stage gave (a nested node's parent). */
+  rowAt(idx: number): RowState {
+    const s = this.rows[idx];
+    if (s === undefined) throw new Error(`planner invariant broken: no row ${idx}`);
+    return s;
+  }
 }
 
 export function addIssue(state: RowState, code: RowErrorCode, field: string, message: string): void {
@@ -136,9 +136,19 @@ export function hasFailed(state: RowState): boolean {
   return state.issues.length > 0;
 }
 
+/** Failed itself or skipped under a failed row: the row takes no part in the import. */
+export function isTainted(state: RowState): boolean {
+  return state.issues.length > 0 || state.skipped;
+}
+
 /** Live: takes part in the import (not merged, not failed, not skipped). */
 export function isLive(state: RowState): boolean {
-  return state.mergedInto === undefined && !state.skipped && state.issues.length === 0;
+  return state.mergedInto === null && !state.skipped && state.issues.length === 0;
+}
+
+/** The row that stands for `state`'s department: the first of identical rows. */
+export function canonicalRow(state: RowState): RowState {
+  return state.mergedInto ?? state;
 }
 
 /** How a person would recognise the row's department in a report. */

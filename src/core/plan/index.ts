@@ -8,12 +8,13 @@ import type { DepartmentUpdate, ImportPlan, Organization, RowResult, StoredDepar
 import { emptyCounts } from '../model.js';
 import type { NormalisedRow } from '../normalize/normalizeRow.js';
 import { matchByName } from './byName.js';
-import { addIssue, buildContext, hasFailed, type PlanContext, type PlanOptions, rowKey } from './context.js';
+import { addIssue, isTainted, PlanContext, type PlanOptions, rowKey } from './context.js';
 import { changedFields } from './diff.js';
-import { type Entity, finaliseTree } from './finalTree.js';
+import { finaliseTree, type Placed } from './finalTree.js';
 import { checkOrganization, indexFileKeys, matchByKeys, mergeIdenticalRows, resolveParents } from './match.js';
 
 export type { PlanOptions } from './context.js';
+export { DEFAULT_MAX_DEPTH, effectiveMaxDepth, MAX_STORABLE_DEPTH } from './depthLimit.js';
 
 export interface PlanInput {
   organization: Organization;
@@ -24,7 +25,7 @@ export interface PlanInput {
 }
 
 export function planImport(input: PlanInput): ImportPlan {
-  const ctx = buildContext(input.organization, [...input.rows], input.stored, input.options, input.newId);
+  const ctx = new PlanContext(input.organization, input.options, input.newId, input.rows, input.stored);
   checkOrganization(ctx);
   mergeIdenticalRows(ctx);
   indexFileKeys(ctx);
@@ -32,12 +33,12 @@ export function planImport(input: PlanInput): ImportPlan {
   resolveParents(ctx);
   matchByName(ctx);
   for (const s of ctx.rows) {
-    if (s.mergedInto === undefined && s.storedId === undefined && s.row.fields.name === undefined && !s.issues.some((i) => i.field === 'name')) {
+    if (s.mergedInto === null && s.stored === null && s.row.fields.name === undefined && !s.issues.some((i) => i.field === 'name')) {
       addIssue(s, 'NAME_REQUIRED', 'name', 'name is required for a new department');
     }
   }
   const order = finaliseTree(ctx);
-  const deactivated = input.options.mode === 'sync' ? markDeactivations(ctx, order) : new Set<Entity>();
+  const deactivated = input.options.mode === 'sync' ? markDeactivations(ctx, order) : new Set<Placed>();
   return buildPlan(ctx, order, deactivated);
 }
 
@@ -46,10 +47,10 @@ export function planImport(input: PlanInput): ImportPlan {
  * those a failed row may stand for (never lose data because of a typo) and the
  * ancestors of departments the file keeps.
  */
-function markDeactivations(ctx: PlanContext, order: Entity[]): Set<Entity> {
+function markDeactivations(ctx: PlanContext, order: readonly Placed[]): Set<Placed> {
   const keep = new Set<string>(ctx.rowByStoredId.keys());
   for (const s of ctx.rows) {
-    if (s.storedId !== undefined || !(hasFailed(s) || s.skipped)) continue;
+    if (s.stored !== null || !isTainted(s)) continue;
     const { code, openDepartmentId, name } = s.row.fields;
     for (const d of [
       s.row.id === undefined ? undefined : ctx.stored.get(s.row.id),
@@ -67,37 +68,30 @@ function markDeactivations(ctx: PlanContext, order: Entity[]): Set<Entity> {
       keep.add(p.stored.id);
     }
   }
-  const deactivated = new Set<Entity>();
+  const deactivated = new Set<Placed>();
   for (const e of order) {
-    if (e.row || !e.stored || !e.after!.isActive || keep.has(e.stored.id)) continue;
-    e.after = { ...e.after!, isActive: false };
+    if (e.row || !e.stored || !e.after.isActive || keep.has(e.stored.id)) continue;
+    e.after = { ...e.after, isActive: false };
     deactivated.add(e);
   }
   return deactivated;
 }
 
-function buildPlan(ctx: PlanContext, order: Entity[], deactivated: Set<Entity>): ImportPlan {
+function buildPlan(ctx: PlanContext, order: readonly Placed[], deactivated: ReadonlySet<Placed>): ImportPlan {
   const creates: StoredDepartment[] = [];
   const updates: DepartmentUpdate[] = [];
   const deactivations: DepartmentUpdate[] = [];
-  // By row index (arrays, not a Map of objects: a large import has a row per department).
+  // By row index (an array, not a Map of objects: a large import has a row per department).
   const actionByRow: (RowResult['action'] | undefined)[] = new Array<RowResult['action'] | undefined>(ctx.rows.length);
-  const idByRow: (string | undefined)[] = new Array<string | undefined>(ctx.rows.length);
   for (const e of order) {
-    const after = e.after!;
+    const after = e.after;
     if (!e.stored) {
       creates.push(after);
-      if (e.row) {
-        actionByRow[e.row.idx] = 'created';
-        idByRow[e.row.idx] = after.id;
-      }
+      actionByRow[e.row.idx] = 'created';
       continue;
     }
     const changed = changedFields(e.stored, after);
-    if (e.row) {
-      actionByRow[e.row.idx] = changed.length === 0 ? 'unchanged' : changed.includes('parentId') ? 'moved' : 'updated';
-      idByRow[e.row.idx] = after.id;
-    }
+    if (e.row) actionByRow[e.row.idx] = changed.length === 0 ? 'unchanged' : changed.includes('parentId') ? 'moved' : 'updated';
     if (changed.length === 0) continue;
     const update = { before: e.stored, after, changed };
     if (deactivated.has(e)) deactivations.push(update);
@@ -111,16 +105,16 @@ function buildPlan(ctx: PlanContext, order: Entity[], deactivated: Set<Entity>):
   const rowResults: RowResult[] = ctx.rows.map((s) => {
     const key = rowKey(s);
     let result: RowResult;
-    if (s.mergedInto !== undefined) {
-      result = { row: s.row.row, key, action: 'merged', mergedInto: ctx.rows[s.mergedInto]!.row.row, errors: NO_ISSUES };
-    } else if (s.skipped || hasFailed(s)) {
+    if (s.mergedInto !== null) {
+      result = { row: s.row.row, key, action: 'merged', mergedInto: s.mergedInto.row.row, errors: NO_ISSUES };
+    } else if (isTainted(s)) {
       result = { row: s.row.row, key, action: s.skipped ? 'skipped' : 'failed', errors: s.issues };
       errors.push(...s.issues);
     } else {
       const action = actionByRow[s.idx];
-      // Every live row is placed in the tree by finaliseTree; this guards the invariant.
-      if (!action) throw new Error(`planner invariant broken: row ${s.row.row} was not placed`);
-      result = { row: s.row.row, key, action, departmentId: idByRow[s.idx]!, errors: NO_ISSUES };
+      // Every live row is placed in the tree by finaliseTree (which gives it its final id); this guards the invariant.
+      if (!action || s.finalId === null) throw new Error(`planner invariant broken: row ${s.row.row} was not placed`);
+      result = { row: s.row.row, key, action, departmentId: s.finalId, errors: NO_ISSUES };
     }
     counts[result.action]++;
     return result;

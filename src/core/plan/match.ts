@@ -6,10 +6,11 @@
 import type { ParentRefType, ParentRefValue, StoredDepartment } from '../model.js';
 import {
   addIssue,
-  hasFailed,
+  canonicalRow,
   type MatchKey,
   type ParentTarget,
   type PlanContext,
+  ROOT,
   type RowState,
   storedLabel,
 } from './context.js';
@@ -38,24 +39,25 @@ function signature(s: RowState): string {
  * expensive part) are computed for those alone.
  */
 export function mergeIdenticalRows(ctx: PlanContext): void {
-  const byKey = new Map<string, number>();
+  // The first row with each key; null once a second row shares it (that first row is then in `shared`).
+  const byKey = new Map<string, RowState | null>();
   const shared: RowState[] = [];
   for (const s of ctx.rows) {
     const key = s.row.fields.code ?? s.row.fields.openDepartmentId ?? s.row.id ?? s.row.fields.name ?? '';
     const first = byKey.get(key);
-    if (first === undefined) byKey.set(key, s.idx);
+    if (first === undefined) byKey.set(key, s);
     else {
-      if (first >= 0) shared.push(ctx.rows[first]!);
-      byKey.set(key, -1);
+      if (first !== null) shared.push(first);
+      byKey.set(key, null);
       shared.push(s);
     }
   }
   shared.sort((a, b) => a.idx - b.idx);
-  const seen = new Map<string, number>();
+  const seen = new Map<string, RowState>();
   for (const s of shared) {
     const sig = signature(s);
     const first = seen.get(sig);
-    if (first === undefined) seen.set(sig, s.idx);
+    if (first === undefined) seen.set(sig, s);
     else s.mergedInto = first;
   }
 }
@@ -63,21 +65,21 @@ export function mergeIdenticalRows(ctx: PlanContext): void {
 /** Indexes the file's own keys; a later row reusing a key of an earlier (different) row fails. */
 export function indexFileKeys(ctx: PlanContext): void {
   for (const s of ctx.rows) {
-    if (s.mergedInto !== undefined) continue;
+    if (s.mergedInto !== null) continue;
     const { code, openDepartmentId } = s.row.fields;
-    if (openDepartmentId != null) claimFileKey(ctx.fileByOpenId, openDepartmentId, s, ctx, 'openDepartmentId');
-    if (code != null) claimFileKey(ctx.fileByCode, code, s, ctx, 'code');
-    if (s.row.id !== undefined) claimFileKey(ctx.fileById, s.row.id, s, ctx, 'id');
+    if (openDepartmentId != null) claimFileKey(ctx.fileByOpenId, openDepartmentId, s, 'openDepartmentId');
+    if (code != null) claimFileKey(ctx.fileByCode, code, s, 'code');
+    if (s.row.id !== undefined) claimFileKey(ctx.fileById, s.row.id, s, 'id');
   }
 }
 
-function claimFileKey(index: Map<string, number>, key: string, s: RowState, ctx: PlanContext, field: 'code' | 'openDepartmentId' | 'id'): void {
+function claimFileKey(index: Map<string, RowState>, key: string, s: RowState, field: 'code' | 'openDepartmentId' | 'id'): void {
   const first = index.get(key);
   if (first === undefined) {
-    index.set(key, s.idx);
+    index.set(key, s);
     return;
   }
-  const other = ctx.rows[first]!.row.row;
+  const other = first.row.row;
   if (field === 'code') addIssue(s, 'DUPLICATE_CODE', 'code', `code "${key}" is already used by row ${other}`);
   else if (field === 'openDepartmentId') {
     addIssue(s, 'DUPLICATE_OPEN_DEPARTMENT_ID', 'openDepartmentId', `openDepartmentId "${key}" is already used by row ${other}`);
@@ -91,7 +93,7 @@ export function matchByKeys(ctx: PlanContext): void {
   // Keys in order: id, openDepartmentId, code. (Written out rather than as a
   // list of lookups made per row: this runs for every row of every import.)
   for (const s of ctx.rows) {
-    if (s.mergedInto !== undefined) continue;
+    if (s.mergedInto !== null) continue;
     const { code, openDepartmentId } = s.row.fields;
     // In auto mode a file-local id that is not a stored id falls through to the next key;
     // an openDepartmentId or code that matches nothing decides: the department is new.
@@ -118,11 +120,11 @@ export function claimStored(ctx: PlanContext, s: RowState, d: StoredDepartment, 
   const other = ctx.rowByStoredId.get(d.id);
   if (other !== undefined) {
     const code = key === 'openDepartmentId' ? 'DUPLICATE_OPEN_DEPARTMENT_ID' : key === 'code' ? 'DUPLICATE_CODE' : 'INVALID_FIELD';
-    addIssue(s, code, key, `row ${ctx.rows[other]!.row.row} already updates the department "${storedLabel(d)}"`);
+    addIssue(s, code, key, `row ${other.row.row} already updates the department "${storedLabel(d)}"`);
     return;
   }
-  ctx.rowByStoredId.set(d.id, s.idx);
-  s.storedId = d.id;
+  ctx.rowByStoredId.set(d.id, s);
+  s.stored = d;
   s.matchedBy = key;
 }
 
@@ -140,66 +142,68 @@ function lookup(ctx: PlanContext, type: Exclude<ParentRefType, 'auto'>, value: s
   const fileIndex = type === 'id' ? ctx.fileById : type === 'code' ? ctx.fileByCode : ctx.fileByOpenId;
   const fromFile = fileIndex.get(value);
   // The file is the new truth: a row carrying the key wins over a stored department with the same key.
-  if (fromFile !== undefined) return { target: { kind: 'row', idx: fromFile }, type };
+  if (fromFile !== undefined) return { target: { kind: 'row', state: fromFile }, type };
   const stored = type === 'id' ? ctx.stored.get(value) : type === 'code' ? ctx.storedByCode.get(value) : ctx.storedByOpenId.get(value);
-  if (stored) return { target: { kind: 'stored', id: stored.id }, type };
+  if (stored) return { target: { kind: 'stored', stored }, type };
   return undefined;
 }
 
 /** How a candidate was found, for the PARENT_AMBIGUOUS message (built only when needed). */
-function describe(ctx: PlanContext, c: Candidate): string {
-  return c.target.kind === 'row'
-    ? `${c.type} of row ${ctx.rows[c.target.idx]!.row.row}`
-    : `${c.type} of the stored department "${ctx.stored.get(c.target.kind === 'stored' ? c.target.id : '')?.name ?? '?'}"`;
+function describe(c: Candidate): string {
+  const t = c.target;
+  return t.kind === 'row' ? `${c.type} of row ${t.state.row.row}` : `${c.type} of the stored department "${t.kind === 'stored' ? t.stored.name : '?'}"`;
 }
 
 /** The department a target denotes: a stored department matched by a row is that row. */
-function canonical(ctx: PlanContext, t: ParentTarget): string | number | null {
+function canonical(t: ParentTarget): StoredDepartment | RowState | null {
   if (t.kind === 'root') return null;
   if (t.kind === 'row') {
-    const st = ctx.rows[ctx.rows[t.idx]!.mergedInto ?? t.idx]!;
-    return st.storedId ?? st.idx; // a stored id (string) or a new row (number): never equal to each other
+    const st = canonicalRow(t.state);
+    return st.stored ?? st;
   }
-  return t.id;
+  return t.stored;
 }
 
-export function sameEntity(ctx: PlanContext, a: ParentTarget, b: ParentTarget): boolean {
-  return canonical(ctx, a) === canonical(ctx, b);
+export function sameEntity(a: ParentTarget, b: ParentTarget): boolean {
+  return canonical(a) === canonical(b);
 }
 
 export function resolveParents(ctx: PlanContext): void {
   for (const s of ctx.rows) {
-    if (s.mergedInto !== undefined) continue;
+    if (s.mergedInto !== null) continue;
     const ref = s.row.parent;
     if (ref.kind === 'root') {
-      s.parent = { kind: 'root' };
+      s.parent = ROOT;
       continue;
     }
     if (ref.kind === 'absent') {
-      const stored = s.storedId === undefined ? undefined : ctx.stored.get(s.storedId);
-      s.parent = stored?.parentId ? { kind: 'stored', id: stored.parentId } : { kind: 'root' };
+      const parent = s.stored?.parentId == null ? undefined : ctx.stored.get(s.stored.parentId);
+      s.parent = parent ? { kind: 'stored', stored: parent } : ROOT;
       continue;
     }
     if (ref.kind === 'link') {
-      if (ref.declared === undefined || declaredParentAgrees(ctx, s, ref.idx, ref.declared)) s.parent = { kind: 'row', idx: ref.idx };
+      const parentRow = ctx.rowAt(ref.idx);
+      if (ref.declared === undefined || declaredParentAgrees(ctx, s, parentRow, ref.declared)) s.parent = { kind: 'row', state: parentRow };
       continue;
     }
     const found: Candidate[] = [];
     for (const type of LOOKUP_TYPES[ref.type]) {
       const c = lookup(ctx, type, ref.value);
-      if (c && !found.some((f) => sameEntity(ctx, f.target, c.target))) found.push(c);
+      if (c && !found.some((f) => sameEntity(f.target, c.target))) found.push(c);
     }
-    if (found.length === 0) {
+    const first = found[0];
+    if (first === undefined) {
       const how = ref.type === 'auto' ? 'id, openDepartmentId or code' : ref.type;
       addIssue(s, 'PARENT_NOT_FOUND', 'parent', `no department has ${how} "${ref.value}", in the file or in the database`);
       continue;
     }
     if (found.length > 1) {
-      addIssue(s, 'PARENT_AMBIGUOUS', 'parent', `"${ref.value}" matches different departments: ${found.map((f) => describe(ctx, f)).join('; ')} (set --parent-ref)`);
+      addIssue(s, 'PARENT_AMBIGUOUS', 'parent', `"${ref.value}" matches different departments: ${found.map(describe).join('; ')} (set --parent-ref)`);
       continue;
     }
-    const target = found[0]!.target;
-    if (sameEntity(ctx, target, { kind: 'row', idx: s.idx })) {
+    const target = first.target;
+    // `s` is not merged (see above): it stands for its stored department, or for itself.
+    if (canonical(target) === (s.stored ?? s)) {
       addIssue(s, 'SELF_PARENT', 'parent', `the department names itself ("${ref.value}") as its parent`);
       continue;
     }
@@ -215,32 +219,31 @@ export function resolveParents(ctx: PlanContext): void {
 function declaredParentAgrees(
   ctx: PlanContext,
   s: RowState,
-  parentIdx: number,
+  parentRow: RowState,
   declared: { kind: 'root' } | ParentRefValue,
 ): boolean {
-  const target: ParentTarget = { kind: 'row', idx: parentIdx };
-  const where = `it is nested under row ${ctx.rows[parentIdx]!.row.row}`;
+  const target: ParentTarget = { kind: 'row', state: parentRow };
+  const where = `it is nested under row ${parentRow.row.row}`;
   if (declared.kind === 'root') {
     addIssue(s, 'NESTED_PARENT_CONFLICT', 'parent', `the row says it is a top-level department, but ${where}`);
     return false;
   }
   for (const type of LOOKUP_TYPES[declared.type]) {
     const c = lookup(ctx, type, declared.value);
-    if (c && sameEntity(ctx, c.target, target)) return true;
+    if (c && sameEntity(c.target, target)) return true;
   }
   addIssue(s, 'NESTED_PARENT_CONFLICT', 'parent', `the row names "${declared.value}" as its parent, but ${where}; remove the parent reference or move the department`);
   return false;
 }
 
-/** Rows whose parent row failed are skipped; the skip follows the file's own parent links. */
-export function parentRowIdx(ctx: PlanContext, s: RowState): number | undefined {
+/**
+ * The row of the file that `s`'s parent is, if any: a parent row (the first of
+ * identical rows), or the row that matched a stored parent. Rows under a
+ * failed one are skipped along these links.
+ */
+export function parentRow(ctx: PlanContext, s: RowState): RowState | undefined {
   const p = s.parent;
-  if (p === undefined || p.kind === 'root') return undefined;
-  if (p.kind === 'row') return ctx.rows[p.idx]!.mergedInto ?? p.idx;
-  return ctx.rowByStoredId.get(p.id);
-}
-
-export function isTainted(ctx: PlanContext, idx: number): boolean {
-  const st = ctx.rows[idx]!;
-  return hasFailed(st) || st.skipped;
+  if (p === null || p.kind === 'root') return undefined;
+  if (p.kind === 'row') return canonicalRow(p.state);
+  return ctx.rowByStoredId.get(p.stored.id);
 }

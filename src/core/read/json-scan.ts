@@ -9,7 +9,7 @@
  */
 
 /** Index of the quote closing the string that opens at `start` (or text.length if unterminated). */
-function stringEnd(text: string, start: number): number {
+export function stringEnd(text: string, start: number): number {
   for (let i = text.indexOf('"', start + 1); i !== -1; i = text.indexOf('"', i + 1)) {
     let backslashes = 0;
     while (text.charCodeAt(i - 1 - backslashes) === 92) backslashes++;
@@ -23,6 +23,8 @@ export interface JsonLayout {
   elements: number[];
   /** Offset of the first `[` or `{` nested deeper than the limit, or -1. */
   tooDeepAt: number;
+  /** Object members written in the text (its `:`s outside strings): see json-keys.ts. */
+  members: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export function scanLayout(text: string, maxDepth: number): JsonLayout {
   let lastString = ''; // the latest string seen directly in the root object
   let key: string | undefined; // the root object's key whose value comes next
   let expectElement = false;
+  let members = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 32 || c === 10 || c === 13 || c === 9) continue;
@@ -52,6 +55,7 @@ export function scanLayout(text: string, maxDepth: number): JsonLayout {
         break;
       }
       case 58 /* : */:
+        members++;
         if (depth === 1) key = lastString;
         break;
       case 44 /* , */:
@@ -61,7 +65,7 @@ export function scanLayout(text: string, maxDepth: number): JsonLayout {
       case 91 /* [ */:
       case 123 /* { */:
         depth++;
-        if (depth > maxDepth) return { elements, tooDeepAt: i };
+        if (depth > maxDepth) return { elements, tooDeepAt: i, members };
         if (depth === 1) {
           rootIsObject = c === 123;
           if (!rootIsObject) {
@@ -86,7 +90,7 @@ export function scanLayout(text: string, maxDepth: number): JsonLayout {
         break; // numbers and literals
     }
   }
-  return { elements, tooDeepAt: -1 };
+  return { elements, tooDeepAt: -1, members };
 }
 
 export interface JsonProblem {
@@ -192,7 +196,7 @@ export function jsonPathKey(parts: readonly (string | number)[]): string {
  * Start offsets of every object that is an element of an array, anywhere in
  * the document, by its path from the root (see jsonPathKey): the line numbers
  * of nested departments (`children: [...]`), which JSON.parse cannot give.
- * Runs on text JSON.parse accepted. A duplicated key overwrites, as in JSON.parse.
+ * Runs on text JSON.parse accepted (and json-keys.ts found no duplicated key).
  */
 export function scanArrayObjects(text: string): Map<string, number> {
   type Frame = { array: true; index: number } | { array: false; key: string; expectKey: boolean };

@@ -21,6 +21,9 @@ import {
   UnsafeNumber,
   unexpectedWrapperKey,
 } from './document.js';
+import { refuseDuplicateKeys } from './json-keys.js';
+import { LONE_SURROGATE_MESSAGE, hasLoneSurrogate } from '../normalize/characters.js';
+import { isExactNumber, needsNumberLiterals, numberLiterals } from './json-numbers.js';
 import { jsonPathKey, locateJsonError, scanArrayObjects, scanLayout } from './json-scan.js';
 import { countLineBreaks, lineAt, lineLocator } from './lines.js';
 
@@ -56,27 +59,47 @@ export function describe(value: unknown): string {
  * Deep copy into null-prototype objects. JSON.parse stores a `"__proto__"`
  * key as an own property; assigning it on a null-prototype object keeps it an
  * own property too (there is no inherited `__proto__` setter to trigger).
- * Depth was already checked by scanLayout.
+ * Depth was already checked by scanLayout. Nested numbers stay numbers, except
+ * those JSON.parse could not keep exactly (1e400, integers beyond 2^53): they
+ * are kept as written, as the YAML reader does.
  */
-function copy(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(copy);
+function copy(value: unknown, path: (string | number)[], numbers: Map<string, string> | undefined): unknown {
+  if (typeof value === 'number') {
+    if (isExactNumber(value)) return value;
+    return numbers?.get(jsonPathKey(path)) ?? new UnsafeNumber(value);
+  }
+  if (Array.isArray(value)) return value.map((item, i) => copy(item, numbers ? [...path, i] : path, numbers));
   if (!isPlainObject(value)) return value;
   const out = nullObject();
-  for (const key of Object.keys(value)) out[key] = copy(value[key]);
+  for (const key of Object.keys(value)) out[key] = copy(value[key], numbers ? [...path, key] : path, numbers);
   return out;
 }
 
-/** Top-level values: identifiers stay strings (`"code": 123` → "123"). */
-function topLevel(value: unknown): unknown {
-  // JSON.parse has already rounded an integer beyond 2^53: never store the wrong digits as an id.
-  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) return new UnsafeNumber(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return copy(value);
+/**
+ * Top-level values: identifiers stay strings, as written (`"code": 123` →
+ * "123", `"code": 1.10` → "1.10", never what JSON.parse made of the number).
+ */
+function topLevel(value: unknown, key: string, numbers: Map<string, string> | undefined): unknown {
+  if (typeof value === 'number') {
+    const literal = numbers?.get(key);
+    if (literal !== undefined) return literal;
+    // (Found without the department's literals: only if its number is exact, as String gives it back.)
+    return isExactNumber(value) ? String(value) : new UnsafeNumber(value);
+  }
+  if (typeof value === 'boolean') return String(value);
+  return copy(value, [key], numbers);
 }
 
-function readOrganization(value: unknown): OrganizationRef | undefined {
+/** An organization code or name: numbers as written, text that can be stored. */
+function organizationText(value: string | number, what: string, literal: (path: string[]) => string | undefined, path: string[]): string {
+  const text = typeof value === 'number' ? (literal(path) ?? String(value)) : value;
+  if (hasLoneSurrogate(text)) throw invalidDocument(`"${what}" ${LONE_SURROGATE_MESSAGE}`);
+  return text;
+}
+
+function readOrganization(value: unknown, literal: (path: string[]) => string | undefined): OrganizationRef | undefined {
   if (value === null || value === undefined) return undefined;
-  if (typeof value === 'string' || typeof value === 'number') return { code: String(value) };
+  if (typeof value === 'string' || typeof value === 'number') return { code: organizationText(value, 'organization', literal, ['organization']) };
   if (isPlainObject(value)) {
     const organization: OrganizationRef = {};
     for (const key of Object.keys(value)) {
@@ -90,7 +113,7 @@ function readOrganization(value: unknown): OrganizationRef | undefined {
       if (typeof field !== 'string' && typeof field !== 'number') {
         throw invalidDocument(`"organization.${key}" must be a text, not ${describe(field)}`);
       }
-      organization[key] = String(field);
+      organization[key] = organizationText(field, `organization.${key}`, literal, ['organization', key]);
     }
     return organization;
   }
@@ -117,17 +140,26 @@ interface JsonNode {
   nestedIn?: number;
   /** The key holding this department's children, if it has one (left out of the record). */
   childrenKey?: string;
+  /** Number literals JSON.parse changed, by path (see json-numbers.ts). */
+  numbers?: Map<string, string>;
 }
 
 export interface JsonDepartmentOptions {
   isChildrenKey: (key: string) => boolean;
   maxRows?: number;
+  /** The line of a nested department, from its path in the document. */
+  lineOf: (path: readonly (string | number)[]) => number | undefined;
+  /** The offset of the `{` of the department at this path in the document. */
+  offsetOf: (path: readonly (string | number)[]) => number | undefined;
+  /** The text `offsetOf` points into. */
+  text: string;
+  onTooMany: (row: number) => never;
 }
 
 /**
  * Walks a department object and its nested children (pre-order), checking the
- * structure and appending one node per department to `nodes`. `lineOf` gives
- * the line of a nested department from its path in the document.
+ * structure and appending one node per department to `nodes`. Recursion is
+ * bounded: scanLayout refused the document beyond MAX_DEPTH levels.
  */
 export function collectJsonDepartments(
   department: unknown,
@@ -135,11 +167,9 @@ export function collectJsonDepartments(
   path: readonly (string | number)[],
   nodes: JsonNode[],
   options: JsonDepartmentOptions,
-  lineOf: (path: readonly (string | number)[]) => number | undefined,
-  onTooMany: (row: number) => never,
   nestedIn?: number,
 ): void {
-  if (options.maxRows !== undefined && nodes.length >= options.maxRows) onTooMany(row);
+  if (options.maxRows !== undefined && nodes.length >= options.maxRows) options.onTooMany(row);
   const d = department as Record<string, unknown>;
   let childrenKey: string | undefined;
   for (const key of Object.keys(d)) {
@@ -153,6 +183,11 @@ export function collectJsonDepartments(
   const node: JsonNode = { department: d, row };
   if (nestedIn !== undefined) node.nestedIn = nestedIn;
   if (childrenKey !== undefined) node.childrenKey = childrenKey;
+  if (needsNumberLiterals(d, childrenKey)) {
+    const offset = options.offsetOf(path);
+    const numbers = offset === undefined ? undefined : numberLiterals(options.text, offset, childrenKey);
+    if (numbers) node.numbers = numbers;
+  }
   nodes.push(node);
   if (childrenKey === undefined) return;
   const children = d[childrenKey];
@@ -162,9 +197,9 @@ export function collectJsonDepartments(
   children.forEach((child, i) => {
     const childPath = [...path, key, i];
     // Only objects are located: anything else is reported on the line of the department holding it.
-    const line = lineOf(childPath) ?? row;
+    const line = options.lineOf(childPath) ?? row;
     if (!isPlainObject(child)) throw notAChild(key, i, line, describe(child));
-    collectJsonDepartments(child, line, childPath, nodes, options, lineOf, onTooMany, index);
+    collectJsonDepartments(child, line, childPath, nodes, options, index);
   });
 }
 
@@ -172,7 +207,7 @@ export function collectJsonDepartments(
 export function jsonNodeRecord(node: JsonNode): SourceRecord {
   const values = nullObject();
   for (const key of Object.keys(node.department)) {
-    if (key !== node.childrenKey) values[key] = topLevel(node.department[key]);
+    if (key !== node.childrenKey) values[key] = topLevel(node.department[key], key, node.numbers);
   }
   return node.nestedIn === undefined ? { row: node.row, values } : { row: node.row, values, nestedIn: node.nestedIn };
 }
@@ -192,6 +227,7 @@ export function readJson(text: string, maxRows?: number, isChildrenKey: (key: st
   }
   const layout = scanLayout(text, MAX_DEPTH);
   if (layout.tooDeepAt !== -1) throw tooDeep(lineAt(text, layout.tooDeepAt));
+  refuseDuplicateKeys(text, layout.members, document);
 
   let departments: unknown[];
   let organization: OrganizationRef | undefined;
@@ -206,7 +242,9 @@ export function readJson(text: string, maxRows?: number, isChildrenKey: (key: st
     if (list === undefined) throw invalidDocument(`the document has no "departments" list; ${SHAPE_HINT}`, 1);
     if (list !== null && !Array.isArray(list)) throw invalidDocument(`"departments" must be a list, not ${describe(list)}`);
     departments = list ?? [];
-    organization = readOrganization(document.organization);
+    // The root object's number literals, only if the organization is given as a number.
+    const literal = (path: string[]): string | undefined => numberLiterals(text, text.indexOf('{'))?.get(jsonPathKey(path));
+    organization = readOrganization(document.organization, literal);
     listPath = ['departments'];
   } else {
     throw invalidDocument(`the document is ${describe(document)}; ${SHAPE_HINT}`, 1);
@@ -216,22 +254,29 @@ export function readJson(text: string, maxRows?: number, isChildrenKey: (key: st
   const lineOf = (index: number): number => lines[index] ?? 1;
   if (maxRows !== undefined && departments.length > maxRows) throw rowLimitExceeded(maxRows, lineOf(maxRows));
 
-  // Nested departments' lines: scanned only if the document has any.
+  // Nested departments' offsets: scanned only if the document has any.
   let nested: { offsets: Map<string, number>; line: (offset: number) => number } | undefined;
-  const lineOfPath = (path: readonly (string | number)[]): number | undefined => {
-    nested ??= { offsets: scanArrayObjects(text), line: lineLocator(text) };
-    const offset = nested.offsets.get(jsonPathKey(path));
-    return offset === undefined ? undefined : nested.line(offset);
-  };
-  const tooMany = (row: number): never => {
-    throw rowLimitExceeded(maxRows!, row);
+  const nestedOffsets = (): NonNullable<typeof nested> => (nested ??= { offsets: scanArrayObjects(text), line: lineLocator(text) });
+  const options: JsonDepartmentOptions = {
+    isChildrenKey,
+    maxRows,
+    text,
+    lineOf: (path) => {
+      const offset = nestedOffsets().offsets.get(jsonPathKey(path));
+      return offset === undefined ? undefined : nestedOffsets().line(offset);
+    },
+    // Departments of the list were located by scanLayout; nested ones need the full scan.
+    offsetOf: (path) =>
+      path.length === listPath.length + 1 ? layout.elements[path.at(-1) as number] : nestedOffsets().offsets.get(jsonPathKey(path)),
+    onTooMany: (row) => {
+      throw rowLimitExceeded(maxRows!, row);
+    },
   };
 
   const nodes: JsonNode[] = [];
-  const options = { isChildrenKey, maxRows };
   departments.forEach((department, index) => {
     if (!isPlainObject(department)) throw notADepartment(index, lineOf(index), describe(department));
-    collectJsonDepartments(department, lineOf(index), [...listPath, index], nodes, options, lineOfPath, tooMany);
+    collectJsonDepartments(department, lineOf(index), [...listPath, index], nodes, options);
   });
   const columns = new Set<string>();
   for (const node of nodes) addColumns(columns, jsonNodeKeys(node));

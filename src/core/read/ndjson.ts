@@ -8,7 +8,8 @@ import { FileError } from '../errors.js';
 import type { SourceRecord } from '../model.js';
 import { MAX_DEPTH, invalidDocument, rowLimitExceeded, tooDeep } from './document.js';
 import { collectJsonDepartments, describe, isPlainObject, jsonNodeKeys, jsonNodeRecord, syntaxError } from './json.js';
-import { scanLayout } from './json-scan.js';
+import { refuseDuplicateKeys } from './json-keys.js';
+import { jsonPathKey, scanArrayObjects, scanLayout } from './json-scan.js';
 
 export interface NdjsonReadOptions {
   maxRows?: number;
@@ -72,20 +73,22 @@ export function readNdjson(source: AsyncIterator<string>, options: NdjsonReadOpt
         if (!isPlainObject(value)) {
           throw invalidDocument(`line ${line} is ${describe(value)}, not a department object ({"name": ...}); NDJSON has one department per line`, line);
         }
-        if (scanLayout(text, MAX_DEPTH).tooDeepAt !== -1) throw tooDeep(line);
+        const layout = scanLayout(text, MAX_DEPTH);
+        if (layout.tooDeepAt !== -1) throw tooDeep(line);
+        refuseDuplicateKeys(text, layout.members, value, () => line);
         const nodes: Parameters<typeof collectJsonDepartments>[3] = [];
         const limit = options.maxRows === undefined ? undefined : options.maxRows - emitted;
-        collectJsonDepartments(
-          value,
-          line,
-          [],
-          nodes,
-          { isChildrenKey: options.isChildrenKey, maxRows: limit },
-          () => line,
-          () => {
+        let nested: Map<string, number> | undefined;
+        collectJsonDepartments(value, line, [], nodes, {
+          isChildrenKey: options.isChildrenKey,
+          maxRows: limit,
+          text,
+          lineOf: () => line,
+          offsetOf: (path) => (path.length === 0 ? text.indexOf('{') : (nested ??= scanArrayObjects(text)).get(jsonPathKey(path))),
+          onTooMany: () => {
             throw rowLimitExceeded(options.maxRows!, line);
           },
-        );
+        });
         for (const node of nodes) {
           for (const key of jsonNodeKeys(node)) {
             if (!seen.has(key)) {

@@ -8,6 +8,7 @@
  */
 import { type Node, Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { FileError } from '../errors.js';
+import { LONE_SURROGATE_MESSAGE, hasLoneSurrogate } from '../normalize/characters.js';
 import type { SourceRecord } from '../model.js';
 import {
   type DocumentInput,
@@ -158,7 +159,9 @@ function readOrganization(walker: Walker, node: unknown): OrganizationRef | unde
   if (resolved === null || resolved === undefined) return undefined;
   if (isScalar(resolved)) {
     const code = walker.field(resolved, 1);
-    return code === null ? undefined : { code: String(code) };
+    if (code === null) return undefined;
+    if (hasLoneSurrogate(String(code))) throw invalidDocument(`"organization" ${LONE_SURROGATE_MESSAGE}`, walker.line(node));
+    return { code: String(code) };
   }
   if (!isMap(resolved)) {
     throw invalidDocument('"organization" must be a code or a mapping with "code" and "name"', walker.line(node));
@@ -172,6 +175,7 @@ function readOrganization(walker: Walker, node: unknown): OrganizationRef | unde
     }
     if (value === null) continue;
     if (typeof value !== 'string') throw invalidDocument(`"organization.${key}" must be a text`, walker.line(node));
+    if (hasLoneSurrogate(value)) throw invalidDocument(`"organization.${key}" ${LONE_SURROGATE_MESSAGE}`, walker.line(node));
     organization[key] = value;
   }
   return organization;

@@ -63,7 +63,24 @@ export const ColumnListSchema = z
   .refine((list) => list.length > 0 && list.every((c) => c !== ''), 'must name at least one column, and no empty column names')
   .refine((list) => new Set(list).size === list.length, 'names a column twice');
 
-export const MappingSchema = z.strictObject({
+/**
+ * Where a `__proto__` key sits in a mapping, if anywhere. zod copies records
+ * (`columns`, `defaults`) into plain objects, where assigning `__proto__` sets
+ * the prototype instead: the key vanished without a word (issue 11, item 18).
+ * Walked with an explicit stack; mappings are small and depth-checked by the parser.
+ */
+function protoKeyPath(value: unknown): (string | number)[] | undefined {
+  const stack: { node: unknown; path: (string | number)[] }[] = [{ node: value, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (Object.hasOwn(node, '__proto__')) return [...path, '__proto__'];
+    for (const [key, child] of Object.entries(node)) stack.push({ node: child, path: [...path, key] });
+  }
+  return undefined;
+}
+
+const MappingShape = z.strictObject({
   /** The import's organization; must agree with --org when both are given. */
   organization: text.max(191).optional(),
   format: z.enum(['csv', 'yaml', 'json', 'ndjson']).optional(),
@@ -110,5 +127,14 @@ export const MappingSchema = z.strictObject({
     })
     .optional(),
 });
+
+/** The mapping, refusing a `__proto__` key anywhere by name before zod could drop it. */
+export const MappingSchema = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    const path = protoKeyPath(value);
+    if (path) ctx.addIssue({ code: 'custom', path, message: '"__proto__" is not a key a mapping may have', fatal: true });
+  })
+  .pipe(MappingShape);
 
 export type Mapping = z.output<typeof MappingSchema>;

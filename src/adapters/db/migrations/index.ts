@@ -6,6 +6,7 @@ import { initialMigration } from './0001_initial.js';
 import { stagingMigration } from './0002_staging.js';
 import { membersMigration } from './0003_members.js';
 import { tokensMigration } from './0004_tokens.js';
+import { runOwnerMigration } from './0005_run_owner.js';
 import type { OrgsyncMigration } from './types.js';
 
-export const MIGRATIONS: readonly OrgsyncMigration[] = [initialMigration, stagingMigration, membersMigration, tokensMigration];
+export const MIGRATIONS: readonly OrgsyncMigration[] = [initialMigration, stagingMigration, membersMigration, tokensMigration, runOwnerMigration];

@@ -8,13 +8,12 @@
  * Registered on its own scope: here JSON, CSV, YAML and NDJSON bodies are file
  * contents to stage byte for byte, never parsed by the server.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { FINAL_RUN_STATUSES, importRunsRepo, organizationsRepo } from '../../db/index.js';
-import { loadStoredReport } from '../../../app/runReport.js';
+import { importRunsRepo, organizationsRepo } from '../../db/index.js';
 import { submitImport } from '../../../app/submitImport.js';
+import { waitForRun } from '../../../app/waitForRun.js';
 import type { Organization } from '../../../core/model.js';
 import { organizationFor, organizationNotFound, principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
@@ -38,19 +37,6 @@ async function targetOrganization(request: FastifyRequest, deps: AppDeps, ref: s
     return { code: ref };
   }
   return organizationFor(request, deps.db, ref);
-}
-
-/** Polls the run row until it is final (or held for approval) or the time is up. */
-async function waitForRun(deps: AppDeps, runId: string, seconds: number, signal: AbortSignal): Promise<boolean> {
-  const deadline = Date.now() + seconds * 1000;
-  const runs = importRunsRepo(deps.db);
-  for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
-    const run = await runs.getRun(runId);
-    if (run && (FINAL_RUN_STATUSES.includes(run.status) || run.status === 'needs_approval')) return true;
-    const left = deadline - Date.now();
-    if (left <= 0 || signal.aborted) return false;
-    await sleep(Math.min(pause, left));
-  }
 }
 
 export async function importRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -100,9 +86,8 @@ export async function importRoutes(app: FastifyInstance, deps: AppDeps): Promise
           const seconds = Math.min(request.query.timeout ?? DEFAULT_WAIT_SECONDS, deps.config.http.maxWaitSeconds);
           const controller = new AbortController();
           request.raw.once('close', () => controller.abort());
-          if (await waitForRun(deps, result.runId, seconds, controller.signal)) {
-            return reply.code(200).send(toApiReport(await loadStoredReport(deps.db, result.runId), org.code));
-          }
+          const report = await waitForRun(deps.db, result.runId, { timeoutMs: seconds * 1000, signal: controller.signal });
+          if (report) return reply.code(200).send(toApiReport(report, org.code));
         }
         const run = await importRunsRepo(deps.db).getRun(result.runId);
         return reply

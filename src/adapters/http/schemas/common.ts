@@ -94,4 +94,4 @@ export const PageQuery = {
 };
 
 /** `true`/`false`/`1`/`0` in a query string. */
-export const queryBoolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+export { booleanText as queryBoolean } from '../../../core/boolish.js';

@@ -8,6 +8,7 @@
  * the API and the importer cannot disagree.
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_DEPTH, MAX_STORABLE_DEPTH } from '../../../core/plan/depthLimit.js';
 import { documented, Pagination, PageQuery, queryBoolean } from './common.js';
 
 const text = z.string().nullable();
@@ -113,6 +114,10 @@ export const DepartmentNode: z.ZodType<DepartmentTreeNode> = z.strictObject({
   },
 });
 
+/**
+ * For the OpenAPI document. The route writes its answer as text (core/tree.ts's
+ * treeJson) rather than through this schema, whose serializer recursed per level.
+ */
 export const DepartmentTree = documented('DepartmentTree', z.strictObject({ data: z.array(DepartmentNode) }), [
   {
     data: [
@@ -131,6 +136,8 @@ export const DepartmentTree = documented('DepartmentTree', z.strictObject({ data
   },
 ]);
 
+export type DepartmentTreeBody = z.output<typeof DepartmentTree>;
+
 export const DepartmentParams = z.object({ org: z.string().min(1).max(191), id: z.string().min(1).max(64) });
 
 export const ListDepartmentsQuery = z.object({
@@ -144,5 +151,11 @@ export const TreeQuery = z.object({
 });
 
 export const CreateDepartmentQuery = z.object({
-  maxDepth: z.coerce.number().int().positive().optional().describe('Refuse the department if it would be deeper than this many levels (as the importer\'s --max-depth).'),
+  maxDepth: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(MAX_STORABLE_DEPTH)
+    .optional()
+    .describe(`Refuse the department if it would be deeper than this many levels (as the importer's --max-depth; default ${DEFAULT_MAX_DEPTH}, at most ${MAX_STORABLE_DEPTH}).`),
 });

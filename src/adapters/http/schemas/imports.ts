@@ -3,6 +3,7 @@
  * Runs are the same records `orgsync runs` and `orgsync report` show.
  */
 import { z } from 'zod';
+import { RUN_STATUSES } from '../../../core/runLifecycle.js';
 import { documented, queryBoolean } from './common.js';
 
 const RUN_ID = 'run_01JC7A1B2C3D4E5F6G7H8J9K0M';
@@ -13,7 +14,8 @@ const links = (org: string, runId: string) => ({
 });
 
 const Links = z.strictObject({ self: z.string(), errors: z.string(), errors_csv: z.string() });
-const RunStatus = z.enum(['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'needs_approval']);
+// The statuses are declared once, with the transitions between them (core/runLifecycle.ts).
+const RunStatus = z.enum(RUN_STATUSES);
 const Counts = z.strictObject({
   rows: z.int(),
   created: z.int(),

@@ -1,0 +1,75 @@
+/**
+ * Uniqueness of code, openDepartmentId and name (per name scope) in the tree
+ * after the import.
+ */
+import type { StoredDepartment } from '../model.js';
+import { addIssue, parentNameKey, type PlanContext, storedLabel } from './context.js';
+import { hasRow, type Placed, type PlacedRow } from './entities.js';
+
+type UniqueKind = 'code' | 'openDepartmentId' | 'name';
+
+/**
+ * Stored keys were unique already (the database enforces it), so only keys a
+ * row introduces or changes are checked: against each other (file order wins)
+ * and against the stored department holding that key, unless that one gives
+ * the key up. An unchanged re-import checks nothing. Returns whether a row failed.
+ */
+export function checkUnique(ctx: PlanContext, order: readonly Placed[]): boolean {
+  const orgScope = ctx.org.nameScope === 'organization';
+  const nameKey = (d: StoredDepartment): string => (orgScope ? d.name : parentNameKey(d.parentId, d.name));
+  const finalById = new Map<string, StoredDepartment>();
+  const changedRows: PlacedRow[] = [];
+  for (const e of order) {
+    if (!hasRow(e)) continue;
+    const a = e.after;
+    const b = e.stored;
+    if (!b || b.code !== a.code || b.openDepartmentId !== a.openDepartmentId || nameKey(b) !== nameKey(a)) changedRows.push(e);
+    if (b) finalById.set(b.id, a);
+  }
+  if (changedRows.length === 0) return false;
+  changedRows.sort((x, y) => x.row.idx - y.row.idx);
+
+  const storedHolder: Record<UniqueKind, (v: string) => StoredDepartment | undefined> = {
+    code: (v) => ctx.storedByCode.get(v),
+    openDepartmentId: (v) => ctx.storedByOpenId.get(v),
+    name: (v) => (orgScope ? ctx.storedByName.get(v) : ctx.storedByParentName.get(v)),
+  };
+  const claimed: Record<UniqueKind, Map<string, PlacedRow>> = { code: new Map(), openDepartmentId: new Map(), name: new Map() };
+  /** Claims `value` of `kind` for `e`'s row, or reports who holds it. (Per key, not per row: no lists made per row.) */
+  const claim = (e: PlacedRow, kind: UniqueKind, value: string | null, before: string | null | undefined): boolean => {
+    if (value === null || value === before) return false;
+    let by: string | undefined;
+    const rowHolder = claimed[kind].get(value);
+    if (rowHolder) by = `row ${rowHolder.row.row.row}`;
+    else {
+      const s = storedHolder[kind](value);
+      if (s !== undefined && s.id !== e.stored?.id) {
+        const sFinal = finalById.get(s.id) ?? s;
+        // The stored holder keeps the key unless a row of this file changes it.
+        if ((kind === 'name' ? nameKey(sFinal) : sFinal[kind]) === value) by = `the stored department "${storedLabel(s)}"`;
+      }
+    }
+    if (by === undefined) {
+      claimed[kind].set(value, e);
+      return false;
+    }
+    if (kind === 'code') addIssue(e.row, 'DUPLICATE_CODE', 'code', `code "${value}" is already used by ${by}`);
+    else if (kind === 'openDepartmentId') {
+      addIssue(e.row, 'DUPLICATE_OPEN_DEPARTMENT_ID', 'openDepartmentId', `openDepartmentId "${value}" is already used by ${by}`);
+    } else {
+      const where = orgScope ? 'in the organization' : 'under the same parent';
+      addIssue(e.row, 'DEPARTMENT_NAME_CONFLICT', 'name', `a department named "${e.after.name}" already exists ${where} (${by})`);
+    }
+    return true;
+  };
+  let changed = false;
+  for (const e of changedRows) {
+    const a = e.after;
+    const b = e.stored;
+    // In this order: code, openDepartmentId, name (a row's issues are listed in it).
+    if (claim(e, 'code', a.code, b?.code)) changed = true;
+    if (claim(e, 'openDepartmentId', a.openDepartmentId, b?.openDepartmentId)) changed = true;
+    if (claim(e, 'name', nameKey(a), b && nameKey(b))) changed = true;
+  }
+  return changed;
+}
