@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'node',
     // Compiles the CLI the tests spawn (bin/orgsync.js runs dist/): see the file.
-    globalSetup: ['test/support/cli-build-setup.ts'],
+    globalSetup: ['test/support/cliBuildSetup.ts'],
     // Integration tests talk to real MariaDB/Redis/SQLite; give them room.
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -9,8 +9,8 @@
 import { departmentsRepo, type Db, withOrganizationLock } from '../adapters/db/index.js';
 import type { RowIssue } from '../core/errors.js';
 import type { DepartmentFields, Organization, SourceRecord, StoredDepartment } from '../core/model.js';
-import { normaliseRecord } from '../core/normalize/normalizeRow.js';
-import { mapColumns } from '../core/normalize/vocabulary.js';
+import { normaliseRecord } from '../core/normalise/normaliseRow.js';
+import { mapColumns } from '../core/normalise/vocabulary.js';
 import { planImport } from '../core/plan/index.js';
 import { newDepartmentId } from '../ids.js';
 

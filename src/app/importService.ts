@@ -11,7 +11,7 @@ import { emptyCounts } from '../core/model.js';
 import { failedRecords, readShapedRows, type ShapedFile } from '../core/pipeline.js';
 import type { RunStatus } from '../core/runLifecycle.js';
 import { type ImportReport, outcomes, type ReportBody } from '../core/runOutcome.js';
-import { normalizeOrganizationCode, organizationCode } from '../core/organizationCode.js';
+import { normaliseOrganizationCode, organizationCode } from '../core/organizationCode.js';
 import type { Db } from '../adapters/db/index.js';
 import { describeError, importRunsRepo, withOrganizationLock } from '../adapters/db/index.js';
 import { newRunId } from '../ids.js';
@@ -173,7 +173,7 @@ async function failRun(db: Db, run: StartedRun, req: ImportRequest, body: Report
 
 function resolveOrganizationCode(...texts: [given: string | undefined, inDocument: string | undefined, inMapping?: string]): string {
   // Compared and stored normalised (core/organizationCode.ts): 'coll ' is 'coll' on both databases.
-  const [given, inDocument, inMapping] = texts.map((t) => (t === undefined ? undefined : normalizeOrganizationCode(t)));
+  const [given, inDocument, inMapping] = texts.map((t) => (t === undefined ? undefined : normaliseOrganizationCode(t)));
   if (given && inDocument && given !== inDocument) {
     throw new FileError('DOCUMENT_ORGANIZATION_MISMATCH', `the file is for organization "${inDocument}", not "${given}"`);
   }

@@ -17,7 +17,7 @@ import type { Db, StagingKind } from '../adapters/db/index.js';
 import { importRunsRepo, isDuplicateKeyError, stagingRepo, TABLES } from '../adapters/db/index.js';
 import { type FileError, isFileError } from '../core/errors.js';
 import type { ImportOptions } from '../core/importOptions.js';
-import { normalizeOrganizationCode } from '../core/organizationCode.js';
+import { normaliseOrganizationCode } from '../core/organizationCode.js';
 import { newRunId } from '../ids.js';
 import type { ImportSource } from './importService.js';
 import { JOB_NAMES, type RunJobName, type RunJobPayload } from './jobContracts.js';
@@ -86,7 +86,7 @@ function stableJson(value: unknown): string {
 
 export function submissionKey(parts: { organizationCode: string; sha256: string; options: ImportOptions; jobName: string; parentRunId?: string }): string {
   return createHash('sha256')
-    .update(stableJson([normalizeOrganizationCode(parts.organizationCode), parts.sha256, parts.options, parts.jobName, parts.parentRunId ?? null]))
+    .update(stableJson([normaliseOrganizationCode(parts.organizationCode), parts.sha256, parts.options, parts.jobName, parts.parentRunId ?? null]))
     .digest('hex');
 }
 

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { type ImportOptions, ImportOptionsSchema, parseDeactivationLimit } from '../core/importOptions.js';
 import { DEFAULT_MAX_DEPTH, MAX_STORABLE_DEPTH } from '../core/plan/depthLimit.js';
 import { TEXT_ENCODINGS } from '../core/read/decode.js';
-import { parseSmallDocument } from '../core/read/small-document.js';
+import { parseSmallDocument } from '../core/read/smallDocument.js';
 import { UsageError } from './context.js';
 
 type OptionName = keyof typeof ImportOptionsSchema.shape;

@@ -12,7 +12,7 @@
  * organizations, as they always were on both databases.
  */
 import { FileError } from './errors.js';
-import { hasLoneSurrogate } from './normalize/characters.js';
+import { hasLoneSurrogate } from './normalise/characters.js';
 
 /** What organizations.code holds at most (a utf8mb4 index key). */
 export const ORGANIZATION_CODE_MAX_CHARS = 191;
@@ -22,13 +22,13 @@ export const ORGANIZATION_CODE_MAX_CHARS = 191;
 const FORBIDDEN = /[\u0000-\u001F\u007F-\u009F\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/u;
 
 /** The comparable form of a code: trimmed and NFC. Never throws: lookups of a bad code simply find nothing. */
-export function normalizeOrganizationCode(text: string): string {
+export function normaliseOrganizationCode(text: string): string {
   return hasLoneSurrogate(text) ? text.trim() : text.trim().normalize('NFC');
 }
 
 /** Why `text` cannot be an organization code, or undefined when it can (after normalisation). */
 export function organizationCodeProblem(text: string): string | undefined {
-  const code = normalizeOrganizationCode(text);
+  const code = normaliseOrganizationCode(text);
   if (code === '') return 'the organization code is empty';
   if (hasLoneSurrogate(code)) return 'the organization code holds an unpaired UTF-16 surrogate';
   if (FORBIDDEN.test(code)) return 'the organization code holds a control or invisible formatting character';
@@ -40,5 +40,5 @@ export function organizationCodeProblem(text: string): string | undefined {
 export function organizationCode(text: string): string {
   const problem = organizationCodeProblem(text);
   if (problem !== undefined) throw new FileError('INVALID_ORGANIZATION_CODE', `${problem}: ${JSON.stringify(text)}`);
-  return normalizeOrganizationCode(text);
+  return normaliseOrganizationCode(text);
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { cliEnv, runCli } from '../support/cli.js';
 import { treeShape } from '../support/importHarness.js';
 

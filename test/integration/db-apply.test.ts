@@ -6,8 +6,8 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { departmentsRepo, isDuplicateKeyError } from '../../src/adapters/db/index.js';
 import type { ImportPlan, Organization, StoredDepartment } from '../../src/core/model.js';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
-import { createTestOrganization, department, plan, update } from '../helpers/dbFixtures.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
+import { createTestOrganization, department, plan, update } from '../support/dbFixtures.js';
 
 describe.each(dialects)('applyPlan (%s)', (dialect) => {
   let db: TestDb;

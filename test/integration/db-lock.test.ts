@@ -14,7 +14,7 @@ import {
   organizationsRepo,
   withOrganizationLock,
 } from '../../src/adapters/db/index.js';
-import { dialects, openSecondHandle, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { dialects, openSecondHandle, openTestDatabase, type TestDb } from '../support/db.js';
 
 interface Visit {
   who: string;

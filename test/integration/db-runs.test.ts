@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo, organizationsRepo } from '../../src/adapters/db/index.js';
 import { emptyCounts, type RowResult } from '../../src/core/model.js';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
-import { createTestOrganization, department, update } from '../helpers/dbFixtures.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
+import { createTestOrganization, department, update } from '../support/dbFixtures.js';
 
 describe.each(dialects)('import runs (%s)', (dialect) => {
   let db: TestDb;

@@ -12,8 +12,8 @@ import {
   pendingMigrations,
 } from '../../src/adapters/db/index.js';
 import type { Organization } from '../../src/core/model.js';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
-import { createTestOrganization, department, plan } from '../helpers/dbFixtures.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
+import { createTestOrganization, department, plan } from '../support/dbFixtures.js';
 
 describe.each(dialects)('database schema (%s)', (dialect) => {
   let db: TestDb;

@@ -12,8 +12,8 @@ import { importRunsRepo } from '../../src/adapters/db/index.js';
 import type { RunProgress } from '../../src/app/jobContracts.js';
 import { waitForRun } from '../../src/app/waitForRun.js';
 import { emptyCounts } from '../../src/core/model.js';
-import { openTestDatabase, type TestDb } from '../helpers/db.js';
-import { createTestOrganization } from '../helpers/dbFixtures.js';
+import { openTestDatabase, type TestDb } from '../support/db.js';
+import { createTestOrganization } from '../support/dbFixtures.js';
 
 describe('waitForRun', () => {
   let db: TestDb;

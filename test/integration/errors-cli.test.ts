@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo } from '../../src/adapters/db/index.js';
-import { mysqlTestUrl, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { mysqlTestUrl, openTestDatabase, type TestDb } from '../support/db.js';
 import { cliEnv, type CliResult, runCli } from '../support/cli.js';
 import { generatedTree, storedRowResults, treeChecksum } from '../support/faultHarness.js';
 import { importText } from '../support/importHarness.js';

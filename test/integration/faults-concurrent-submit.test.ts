@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stagingRepo } from '../../src/adapters/db/index.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import { bufferSource, submitImport } from '../../src/app/submitImport.js';
-import { openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openTestDatabase, type TestDb } from '../support/db.js';
 import { openTestQueue, type TestQueue, testDatabaseName } from '../support/queueHarness.js';
 
 const SUBMISSIONS = 24;

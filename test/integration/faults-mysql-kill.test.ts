@@ -12,7 +12,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo } from '../../src/adapters/db/index.js';
-import { mysqlTestUrl, openSecondHandle, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { mysqlTestUrl, openSecondHandle, openTestDatabase, type TestDb } from '../support/db.js';
 import { departmentCount, generatedTree, sampler, storedRowResults, treeChecksum } from '../support/faultHarness.js';
 import { importText } from '../support/importHarness.js';
 import { enqueueText, eventually, openTestQueue, settledRun, type TestQueue, testDatabaseName } from '../support/queueHarness.js';

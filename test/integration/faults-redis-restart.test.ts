@@ -21,7 +21,7 @@ import { importRunsRepo, organizationLockName } from '../../src/adapters/db/inde
 import { openQueue, openRedis } from '../../src/adapters/queue/index.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import { bufferSource, submitImport } from '../../src/app/submitImport.js';
-import { mysqlTestUrl, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { mysqlTestUrl, openTestDatabase, type TestDb } from '../support/db.js';
 import { generatedTree, storedRowResults, treeChecksum } from '../support/faultHarness.js';
 import { departmentsOf, importText } from '../support/importHarness.js';
 import {

@@ -15,7 +15,7 @@ import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorReportCsv } from '../../src/core/report/errorCsv.js';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { departmentsOf, importText } from '../support/importHarness.js';
 
 const RUNS = Number(process.env.FUZZ_DB_RUNS ?? 30);

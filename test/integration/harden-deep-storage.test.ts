@@ -11,7 +11,7 @@ import { RAW_RECORD_MAX_BYTES, TRUNCATED_MARK } from '../../src/adapters/db/batc
 import { describeError } from '../../src/adapters/db/dbErrors.js';
 import type { StoredDepartment } from '../../src/core/model.js';
 import { DEFAULT_MAX_DEPTH, MAX_STORABLE_DEPTH } from '../../src/core/plan/index.js';
-import { dialects } from '../helpers/db.js';
+import { dialects } from '../support/db.js';
 import { call, createOrg, envelopeOf, type HttpHarness, openHttpHarness, orgToken } from '../support/httpHarness.js';
 import { cliEnv, runCli } from '../support/cli.js';
 import { departmentsOf, importText } from '../support/importHarness.js';

@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/app/tokens.js';
 import { organizationsRepo } from '../../src/adapters/db/index.js';
-import { openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openTestDatabase, type TestDb } from '../support/db.js';
 import { cliEnv, REPO_ROOT } from '../support/cli.js';
 
 const BIN = `${REPO_ROOT}bin/orgsync.js`;

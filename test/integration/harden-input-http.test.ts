@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStoredReport } from '../../src/app/runReport.js';
-import { dialects } from '../helpers/db.js';
+import { dialects } from '../support/db.js';
 import { departmentsOf, importText } from '../support/importHarness.js';
 import { call, createOrg, envelopeOf, type HttpHarness, openHttpHarness, orgToken } from '../support/httpHarness.js';
 

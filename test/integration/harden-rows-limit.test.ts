@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo } from '../../src/adapters/db/index.js';
-import { openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openTestDatabase, type TestDb } from '../support/db.js';
 import { departmentsOf } from '../support/importHarness.js';
 import { enqueueText, openTestQueue, runOrgsync, settledRun, spawnWorker, type TestQueue, testDatabaseName, workerStarted, type WorkerProcess } from '../support/queueHarness.js';
 

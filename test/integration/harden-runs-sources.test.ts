@@ -17,7 +17,7 @@ import { addSchedule, runScheduleNow } from '../../src/app/schedules.js';
 import { FileError } from '../../src/core/errors.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import { loadConfig, type SourcesConfig } from '../../src/config.js';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { eventually, openTestQueue, type TestQueue, testDatabaseName } from '../support/queueHarness.js';
 
 const INFLATED_BYTES = 300 * 1024 * 1024;

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/adapters/http/app.js';
 import { registeredExamples } from '../../src/adapters/http/schemas/common.js';
-import { openSecondHandle } from '../helpers/db.js';
+import { openSecondHandle } from '../support/db.js';
 import { call, createOrg, envelopeOf, type HttpHarness, openHttpHarness, orgToken, testConfig } from '../support/httpHarness.js';
 
 describe('the HTTP app', () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTokensRepo } from '../../src/adapters/db/index.js';
-import { dialects } from '../helpers/db.js';
+import { dialects } from '../support/db.js';
 import { orgsync } from '../support/httpCli.js';
 import { call, createOrg, envelopeOf, type HttpHarness, openHttpHarness } from '../support/httpHarness.js';
 

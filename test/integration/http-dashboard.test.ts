@@ -13,7 +13,7 @@ import mysql from 'mysql2/promise';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo, organizationLockName } from '../../src/adapters/db/index.js';
-import { mysqlTestUrl } from '../helpers/db.js';
+import { mysqlTestUrl } from '../support/db.js';
 import { adminToken, call, createOrg, type HttpHarness, openHttpHarness, orgToken } from '../support/httpHarness.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -4,7 +4,7 @@
  * error envelope, and agreement with the importer's rules.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects } from '../helpers/db.js';
+import { dialects } from '../support/db.js';
 import { importText } from '../support/importHarness.js';
 import { call, createOrg, envelopeOf, type HttpHarness, openHttpHarness, orgToken } from '../support/httpHarness.js';
 

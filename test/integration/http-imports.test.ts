@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { departmentsRepo, importRunsRepo, organizationsRepo } from '../../src/adapters/db/index.js';
-import { dialects, type TestDb } from '../helpers/db.js';
+import { dialects, type TestDb } from '../support/db.js';
 import { orgsync } from '../support/httpCli.js';
 import { adminToken, call, createOrg, envelopeOf, type HttpHarness, openHttpHarness, orgToken } from '../support/httpHarness.js';
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { importText, treeShape, updatedAtById } from '../support/importHarness.js';
 
 const forest = fc.integer({ min: 1, max: 80 }).chain((n) =>

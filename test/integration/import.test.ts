@@ -3,7 +3,7 @@
  * embedded SQLite default run the same scenarios.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { departmentsOf, importFile, importText, treeShape, updatedAtById } from '../support/importHarness.js';
 import { importRunsRepo, organizationsRepo } from '../../src/adapters/db/index.js';
 

@@ -8,7 +8,7 @@ import { importRunsRepo, stagingRepo } from '../../src/adapters/db/index.js';
 import type { ImportPlan } from '../../src/core/model.js';
 import { ApprovalNotPossibleError, approveRun } from '../../src/app/approveRun.js';
 import { RetryNotPossibleError, submitRetry } from '../../src/app/retryFailedRows.js';
-import { openSecondHandle, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openSecondHandle, openTestDatabase, type TestDb } from '../support/db.js';
 import { departmentsOf, importText, treeShape } from '../support/importHarness.js';
 import { enqueueText, eventually, openTestQueue, settledRun, type TestQueue, testDatabaseName } from '../support/queueHarness.js';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSecondHandle, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openSecondHandle, openTestDatabase, type TestDb } from '../support/db.js';
 import { baseEnv, openTestQueue, runOrgsync, type TestQueue, testDatabaseName } from '../support/queueHarness.js';
 
 const work = mkdtempSync(join(tmpdir(), 'orgsync-queue-cli-'));

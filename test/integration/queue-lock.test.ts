@@ -6,7 +6,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo, organizationLockName } from '../../src/adapters/db/index.js';
-import { mysqlTestUrl, openSecondHandle, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { mysqlTestUrl, openSecondHandle, openTestDatabase, type TestDb } from '../support/db.js';
 import { enqueueText, eventually, openTestQueue, settledRun, type TestQueue, testDatabaseName } from '../support/queueHarness.js';
 
 const tree = (n: number, note: string) =>

@@ -7,7 +7,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo, organizationLockName, stagingRepo } from '../../src/adapters/db/index.js';
 import type { RunProgress } from '../../src/app/jobContracts.js';
-import { mysqlTestUrl, openSecondHandle, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { mysqlTestUrl, openSecondHandle, openTestDatabase, type TestDb } from '../support/db.js';
 import { departmentsOf, treeShape } from '../support/importHarness.js';
 import { enqueueText, eventually, openTestQueue, settledRun, type TestQueue, testDatabaseName } from '../support/queueHarness.js';
 

@@ -14,7 +14,7 @@ import { jobOptions } from '../../src/adapters/queue/index.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import type { SyncSourceResult } from '../../src/app/jobContracts.js';
 import { addSchedule, listSchedules, removeSchedule, runScheduleNow } from '../../src/app/schedules.js';
-import { openSecondHandle, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openSecondHandle, openTestDatabase, type TestDb } from '../support/db.js';
 import { treeShape } from '../support/importHarness.js';
 import { eventually, openTestQueue, settledRun, type TestQueue, testDatabaseName } from '../support/queueHarness.js';
 

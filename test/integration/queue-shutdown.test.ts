@@ -6,7 +6,7 @@
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo, organizationLockName } from '../../src/adapters/db/index.js';
-import { mysqlTestUrl, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { mysqlTestUrl, openTestDatabase, type TestDb } from '../support/db.js';
 import { enqueueText, eventually, openTestQueue, settledRun, spawnWorker, type TestQueue, workerStarted, testDatabaseName } from '../support/queueHarness.js';
 
 describe('graceful shutdown', () => {

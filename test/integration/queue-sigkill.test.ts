@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo, type ImportRunRecord } from '../../src/adapters/db/index.js';
-import { openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openTestDatabase, type TestDb } from '../support/db.js';
 import { departmentsOf, importText } from '../support/importHarness.js';
 import { generatedTree, storedRowResults, treeChecksum } from '../support/faultHarness.js';
 import { enqueueText, eventually, openTestQueue, settledRun, spawnWorker, type TestQueue, workerStarted, testDatabaseName } from '../support/queueHarness.js';

@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openTestDatabase, type TestDb } from '../support/db.js';
 import { countByCode, importCli, REPO_ROOT as repoRoot } from '../support/cliImport.js';
 import { departmentsOf, updatedAtById } from '../support/importHarness.js';
 

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openTestDatabase, type TestDb } from '../support/db.js';
 import { countByCode, importCli, REPO_ROOT as repoRoot } from '../support/cliImport.js';
 import { departmentsOf, updatedAtById } from '../support/importHarness.js';
 

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo, type ImportRunRecord } from '../../src/adapters/db/index.js';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { cliEnv, REPO_ROOT, runCli } from '../support/cli.js';
 import { departmentCount, generatedTree } from '../support/faultHarness.js';
 import { eventually } from '../support/queueHarness.js';

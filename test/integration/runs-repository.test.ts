@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo, type ImportRunStatus, organizationsRepo } from '../../src/adapters/db/index.js';
 import { FileError } from '../../src/core/errors.js';
 import { emptyCounts } from '../../src/core/model.js';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { importText } from '../support/importHarness.js';
 
 describe.each(dialects)('the runs repository (%s)', (dialect) => {

@@ -12,7 +12,7 @@ import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLES } from '../../src/adapters/db/index.js';
 import type { StoredDepartment } from '../../src/core/model.js';
-import { dialects } from '../helpers/db.js';
+import { dialects } from '../support/db.js';
 import { orgsync } from '../support/httpCli.js';
 import { adminToken, call, createOrg, envelopeOf, type HttpHarness, openHttpHarness } from '../support/httpHarness.js';
 import { departmentsOf } from '../support/importHarness.js';

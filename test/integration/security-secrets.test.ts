@@ -21,7 +21,7 @@ import { jobOptions } from '../../src/adapters/queue/index.js';
 import { runScheduleNow } from '../../src/app/schedules.js';
 import { createToken } from '../../src/app/tokens.js';
 import { loadConfig } from '../../src/config.js';
-import { openSecondHandle, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openSecondHandle, openTestDatabase, type TestDb } from '../support/db.js';
 import { eventually, openTestQueue, settledRun, type TestQueue, testDatabaseName } from '../support/queueHarness.js';
 
 const HRIS_SECRET = 'hris-bearer-Zq8T3vK1pW6yN4mR';

@@ -25,7 +25,7 @@ import {
 import { addSchedule, runScheduleNow } from '../../src/app/schedules.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import { loadConfig, type SourcesConfig } from '../../src/config.js';
-import { openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openTestDatabase, type TestDb } from '../support/db.js';
 import { eventually, openTestQueue, type TestQueue, testDatabaseName } from '../support/queueHarness.js';
 
 const sources = (over: Partial<SourcesConfig> = {}): SourcesConfig => ({ httpHeaders: {}, httpTimeoutSeconds: 5, root: undefined, allowPrivateNetworks: false, ...over });

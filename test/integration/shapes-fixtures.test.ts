@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMappingFile } from '../../src/cli/commands/import.js';
 import type { ImportOptionsInput } from '../../src/core/importOptions.js';
-import { openTestDatabase, type TestDb } from '../helpers/db.js';
+import { openTestDatabase, type TestDb } from '../support/db.js';
 import { cliEnv, runCli } from '../support/cli.js';
 import { importCli, REPO_ROOT } from '../support/cliImport.js';
 import { importFile, treeShape, updatedAtById } from '../support/importHarness.js';

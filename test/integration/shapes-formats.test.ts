@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { organizationsRepo } from '../../src/adapters/db/index.js';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { departmentsOf, importText, treeShape, updatedAtById } from '../support/importHarness.js';
 
 const NESTED_YAML = `departments:

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/adapters/db/index.js';
-import { dialects, openTestDatabase, type TestDb } from '../helpers/db.js';
+import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { departmentsOf, importText, treeShape, updatedAtById } from '../support/importHarness.js';
 
 /** `Department name: m1, m2 (count N)` per department with members or a count, sorted. */

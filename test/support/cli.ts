@@ -3,7 +3,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { mysqlTestUrl, type TestDb } from '../helpers/db.js';
+import { mysqlTestUrl, type TestDb } from './db.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/orgsync.js', import.meta.url));

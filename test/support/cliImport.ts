@@ -2,7 +2,7 @@
  * `orgsync import ... --json` through the real CLI (see cli.ts), parsed: for
  * the shape and real-data tests that assert exact counts per action and code.
  */
-import type { TestDb } from '../helpers/db.js';
+import type { TestDb } from './db.js';
 import { cliEnv, REPO_ROOT, runCli } from './cli.js';
 
 export interface JsonReport {

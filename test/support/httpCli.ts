@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mysqlTestUrl, type TestDb } from '../helpers/db.js';
+import { mysqlTestUrl, type TestDb } from './db.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -13,7 +13,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/adapters/log.js';
 import { type RunningWorker, startWorker } from '../../jobs/worker.js';
 import type { Organization } from '../../src/core/model.js';
-import { openTestDatabase, type TestDb, type TestDialect } from '../helpers/db.js';
+import { openTestDatabase, type TestDb, type TestDialect } from './db.js';
 
 export const REDIS_TEST_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 

@@ -4,8 +4,8 @@
  * properties like idempotency can be checked without I/O.
  */
 import type { ImportPlan, Organization, ParentRefType, SourceRecord, StoredDepartment } from '../../src/core/model.js';
-import { mapColumns } from '../../src/core/normalize/vocabulary.js';
-import { normaliseRecord } from '../../src/core/normalize/normalizeRow.js';
+import { mapColumns } from '../../src/core/normalise/vocabulary.js';
+import { normaliseRecord } from '../../src/core/normalise/normaliseRow.js';
 import { planImport, type PlanOptions } from '../../src/core/plan/index.js';
 
 export const ORG: Organization = { id: 'org_test', code: 'acme', name: 'ACME', nameScope: 'organization' };

@@ -16,7 +16,7 @@ import { openQueue, openRedis } from '../../src/adapters/queue/index.js';
 import { parseImportOptions, type ImportOptionsInput } from '../../src/core/importOptions.js';
 import { bufferSource, submitImport } from '../../src/app/submitImport.js';
 import { isSettled } from '../../src/app/waitForRun.js';
-import { mysqlTestUrl, type TestDb } from '../helpers/db.js';
+import { mysqlTestUrl, type TestDb } from './db.js';
 
 export const REDIS_TEST_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

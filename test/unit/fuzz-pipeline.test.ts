@@ -13,7 +13,7 @@ import YAML from 'yaml';
 import { ROW_ERROR_CODES } from '../../src/core/errors.js';
 import type { ImportOptionsInput } from '../../src/core/importOptions.js';
 import { NAME_MAX_LENGTH, type StoredDepartment } from '../../src/core/model.js';
-import { department } from '../helpers/dbFixtures.js';
+import { department } from '../support/dbFixtures.js';
 import { ORG } from '../support/planHarness.js';
 import { runPurePipeline, type PipelineResult } from '../support/purePipeline.js';
 

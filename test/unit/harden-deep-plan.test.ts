@@ -10,7 +10,7 @@ import { capRawRecord, RAW_RECORD_MAX_BYTES, TRUNCATED_MARK } from '../../src/ad
 import { describeError, ERROR_MESSAGE_MAX_CHARS } from '../../src/adapters/db/dbErrors.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import type { StoredDepartment } from '../../src/core/model.js';
-import { parseLongText } from '../../src/core/normalize/values.js';
+import { parseLongText } from '../../src/core/normalise/values.js';
 import { DEFAULT_MAX_DEPTH, MAX_STORABLE_DEPTH } from '../../src/core/plan/index.js';
 import { buildTree, renderTree, treeJson } from '../../src/core/tree.js';
 import { plan } from '../support/planHarness.js';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { FileError } from '../../src/core/errors.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import { MAX_DEPTH } from '../../src/core/read/document.js';
-import { parseSmallDocument, valueDepth } from '../../src/core/read/small-document.js';
+import { parseSmallDocument, valueDepth } from '../../src/core/read/smallDocument.js';
 import { boundedErrorSerializer, LOGGED_TEXT_MAX_CHARS } from '../../src/adapters/logSerializers.js';
 import { readMappingFile } from '../../src/cli/commands/import.js';
 

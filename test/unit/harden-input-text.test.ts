@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { FileError } from '../../src/core/errors.js';
 import type { ImportOptionsInput } from '../../src/core/importOptions.js';
-import { checkInvisible, containsLoneSurrogate, printable } from '../../src/core/normalize/characters.js';
+import { checkInvisible, containsLoneSurrogate, printable } from '../../src/core/normalise/characters.js';
 import { shapeText } from '../support/shapeHarness.js';
 
 async function shaped(text: string, fileName: string, options: ImportOptionsInput = {}) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FileError } from '../../src/core/errors.js';
 import type { SourceRecord } from '../../src/core/model.js';
 import { type ReadOptions, readInput } from '../../src/core/read/index.js';
-import { locateJsonError, scanLayout } from '../../src/core/read/json-scan.js';
+import { locateJsonError, scanLayout } from '../../src/core/read/jsonScan.js';
 
 const encoder = new TextEncoder();
 

@@ -13,7 +13,7 @@
 import type { Knex } from 'knex';
 import type { ImportCounts, InputFormat, JsonValue } from '../../core/model.js';
 import { canTransition, guardFor, INITIAL_RUN_STATUSES, type RunOwner } from '../../core/runLifecycle.js';
-import { normalizeOrganizationCode } from '../../core/organizationCode.js';
+import { normaliseOrganizationCode } from '../../core/organizationCode.js';
 import { newRunId } from '../../ids.js';
 import type { Db } from './connection.js';
 import { queuedRunQueries } from './queuedRunQueries.js';
@@ -75,7 +75,7 @@ export function importRunsRepo(db: Db) {
       await runs(trx).insert({
         id,
         organization_id: input.organizationId ?? null,
-        organization_code: truncate(normalizeOrganizationCode(input.organizationCode), 191),
+        organization_code: truncate(normaliseOrganizationCode(input.organizationCode), 191),
         source_name: truncate(input.sourceName, 1024),
         input_sha256: input.inputSha256 ?? null,
         format: input.format ?? null,
@@ -112,7 +112,7 @@ export function importRunsRepo(db: Db) {
       trx?: Knex.Transaction,
     ): Promise<void> {
       const patch: Record<string, unknown> = {};
-      if (input.organizationCode !== undefined) patch.organization_code = truncate(normalizeOrganizationCode(input.organizationCode), 191);
+      if (input.organizationCode !== undefined) patch.organization_code = truncate(normaliseOrganizationCode(input.organizationCode), 191);
       if (input.sha256 !== undefined) patch.input_sha256 = input.sha256;
       if (input.format !== undefined) patch.format = input.format;
       if (input.columns !== undefined) patch.input_columns = toDbJson(input.columns);
@@ -232,7 +232,7 @@ export function importRunsRepo(db: Db) {
       trx?: Knex.Transaction,
     ): Promise<ImportRunRecord[]> {
       const query = runs(trx).select('*');
-      if (filter.organizationCode !== undefined) query.where('organization_code', normalizeOrganizationCode(filter.organizationCode));
+      if (filter.organizationCode !== undefined) query.where('organization_code', normaliseOrganizationCode(filter.organizationCode));
       if (filter.status !== undefined) query.where('status', filter.status);
       const rows = (await query
         .orderBy([

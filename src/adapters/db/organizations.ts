@@ -3,7 +3,7 @@
  */
 import type { Knex } from 'knex';
 import { NAME_SCOPES, type NameScope, type Organization } from '../../core/model.js';
-import { normalizeOrganizationCode, organizationCode } from '../../core/organizationCode.js';
+import { normaliseOrganizationCode, organizationCode } from '../../core/organizationCode.js';
 import { newOrganizationId } from '../../ids.js';
 import type { Db } from './connection.js';
 import { TABLES } from './tables.js';
@@ -42,7 +42,7 @@ export function organizationsRepo(db: Db) {
      * so both databases agree: `'coll '` finds `'coll'` on SQLite as on MariaDB.
      */
     async findByCode(code: string, trx?: Knex.Transaction): Promise<Organization | undefined> {
-      const row = (await q(trx).select(COLUMNS).where('code', normalizeOrganizationCode(code)).first()) as OrganizationRow | undefined;
+      const row = (await q(trx).select(COLUMNS).where('code', normaliseOrganizationCode(code)).first()) as OrganizationRow | undefined;
       return row === undefined ? undefined : toOrganization(row);
     },
 

@@ -5,7 +5,7 @@
  * holds every status change; kept apart so each file stays about one thing.
  */
 import type { Knex } from 'knex';
-import { normalizeOrganizationCode } from '../../core/organizationCode.js';
+import { normaliseOrganizationCode } from '../../core/organizationCode.js';
 import type { Db } from './connection.js';
 import type { ImportRunStatus } from './runRecords.js';
 import { TABLES } from './tables.js';
@@ -33,7 +33,7 @@ export function queuedRunQueries(db: Db) {
      * them waits for approval.
      */
     async syncSkipReason(organizationCode: string, sha256: string, trx?: Knex.Transaction): Promise<string | undefined> {
-      const code = normalizeOrganizationCode(organizationCode);
+      const code = normaliseOrganizationCode(organizationCode);
       const last = (await runs(trx)
         .select('id', 'input_sha256')
         .where({ organization_code: code, dry_run: false })

@@ -7,7 +7,7 @@
  */
 import { FileError } from '../../core/errors.js';
 import { type ImportOptions, ImportOptionsSchema, parseImportOptions } from '../../core/importOptions.js';
-import { parseSmallDocument } from '../../core/read/small-document.js';
+import { parseSmallDocument } from '../../core/read/smallDocument.js';
 import { ApiError } from './errors.js';
 
 /** Query/form names that belong to the HTTP route, not to the import. */

@@ -1,14 +1,14 @@
 /**
  * The server's `application/json` body parser. Fastify's own parser would hand
  * any nesting to JSON.parse and on to handlers; ours sends every JSON body
- * through the one guarded parser for small texts (core/read/small-document.ts:
+ * through the one guarded parser for small texts (core/read/smallDocument.ts:
  * size and depth checked before parsing), and refuses `__proto__` and
  * `constructor.prototype` keys as Fastify's does (they are never data in a
  * request body, and a later spread or merge must not meet them).
  */
 import type { FastifyInstance } from 'fastify';
 import { FileError } from '../../core/errors.js';
-import { parseSmallDocument } from '../../core/read/small-document.js';
+import { parseSmallDocument } from '../../core/read/smallDocument.js';
 import { ApiError } from './errors.js';
 
 /** Whether any object in the value has an own `__proto__` key, or a `constructor` object with a `prototype`. */

@@ -3,7 +3,7 @@
  * stored, so only changed rows are written and a re-import writes nothing.
  */
 import type { StoredDepartment } from '../model.js';
-import { jsonEqual } from '../normalize/values.js';
+import { jsonEqual } from '../normalise/values.js';
 
 /** Fields an import can change, in the order reports list them. */
 export const DIFF_FIELDS = [

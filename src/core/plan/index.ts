@@ -6,7 +6,7 @@
 import { NO_ISSUES, type RowIssue } from '../errors.js';
 import type { DepartmentUpdate, ImportPlan, Organization, RowResult, StoredDepartment } from '../model.js';
 import { emptyCounts } from '../model.js';
-import type { NormalisedRow } from '../normalize/normalizeRow.js';
+import type { NormalisedRow } from '../normalise/normaliseRow.js';
 import { matchByName } from './byName.js';
 import { addIssue, isTainted, PlanContext, type PlanOptions, rowKey } from './context.js';
 import { changedFields } from './diff.js';

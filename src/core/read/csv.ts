@@ -9,7 +9,7 @@
 import { Parser } from 'csv-parse';
 import { FileError } from '../errors.js';
 import type { SourceRecord } from '../model.js';
-import { csvFileError } from './csv-errors.js';
+import { csvFileError } from './csvErrors.js';
 import type { Delimiter } from './detect.js';
 import { countLineBreaks } from './lines.js';
 

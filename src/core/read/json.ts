@@ -1,6 +1,6 @@
 /**
  * JSON reader. JSON.parse does the parsing (big exports come as JSON);
- * json-scan.ts adds the line numbers JSON.parse cannot give.
+ * jsonScan.ts adds the line numbers JSON.parse cannot give.
  */
 import { FileError } from '../errors.js';
 import type { SourceRecord } from '../model.js';
@@ -21,10 +21,10 @@ import {
   UnsafeNumber,
   unexpectedWrapperKey,
 } from './document.js';
-import { refuseDuplicateKeys } from './json-keys.js';
-import { LONE_SURROGATE_MESSAGE, hasLoneSurrogate } from '../normalize/characters.js';
-import { isExactNumber, needsNumberLiterals, numberLiterals } from './json-numbers.js';
-import { jsonPathKey, locateJsonError, scanArrayObjects, scanLayout } from './json-scan.js';
+import { refuseDuplicateKeys } from './jsonKeys.js';
+import { LONE_SURROGATE_MESSAGE, hasLoneSurrogate } from '../normalise/characters.js';
+import { isExactNumber, needsNumberLiterals, numberLiterals } from './jsonNumbers.js';
+import { jsonPathKey, locateJsonError, scanArrayObjects, scanLayout } from './jsonScan.js';
 import { countLineBreaks, lineAt, lineLocator } from './lines.js';
 
 export function syntaxError(text: string, error: SyntaxError): FileError {
@@ -140,7 +140,7 @@ interface JsonNode {
   nestedIn?: number;
   /** The key holding this department's children, if it has one (left out of the record). */
   childrenKey?: string;
-  /** Number literals JSON.parse changed, by path (see json-numbers.ts). */
+  /** Number literals JSON.parse changed, by path (see jsonNumbers.ts). */
   numbers?: Map<string, string>;
 }
 

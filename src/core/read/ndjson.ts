@@ -8,8 +8,8 @@ import { FileError } from '../errors.js';
 import type { SourceRecord } from '../model.js';
 import { MAX_DEPTH, invalidDocument, rowLimitExceeded, tooDeep } from './document.js';
 import { collectJsonDepartments, describe, isPlainObject, jsonNodeKeys, jsonNodeRecord, syntaxError } from './json.js';
-import { refuseDuplicateKeys } from './json-keys.js';
-import { jsonPathKey, scanArrayObjects, scanLayout } from './json-scan.js';
+import { refuseDuplicateKeys } from './jsonKeys.js';
+import { jsonPathKey, scanArrayObjects, scanLayout } from './jsonScan.js';
 
 export interface NdjsonReadOptions {
   maxRows?: number;

@@ -8,7 +8,7 @@
  */
 import { type Node, Document, LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { FileError } from '../errors.js';
-import { LONE_SURROGATE_MESSAGE, hasLoneSurrogate } from '../normalize/characters.js';
+import { LONE_SURROGATE_MESSAGE, hasLoneSurrogate } from '../normalise/characters.js';
 import type { SourceRecord } from '../model.js';
 import {
   type DocumentInput,
@@ -28,7 +28,7 @@ import {
   tooDeep,
   unexpectedWrapperKey,
 } from './document.js';
-import { findExcessiveNesting } from './yaml-guard.js';
+import { findExcessiveNesting } from './yamlGuard.js';
 
 /** Plain scalars that mean "no value" at the top level. Anything else plain is kept as written. */
 const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL']);

@@ -5,7 +5,7 @@
  * reveals its keys line by line.
  */
 import { FileError } from '../errors.js';
-import { type ColumnMapping, type InputField, fieldForColumn } from '../normalize/vocabulary.js';
+import { type ColumnMapping, type InputField, fieldForColumn } from '../normalise/vocabulary.js';
 import { IGNORE } from './mapping.js';
 import { type ShapeSpec, namedColumns } from './spec.js';
 

@@ -4,7 +4,7 @@
  * group gives the planner one row (or a conflict). Memory grows with
  * departments, not rows: one row per variant, row numbers as ranges.
  */
-import type { NormalisedRow } from '../normalize/normalizeRow.js';
+import type { NormalisedRow } from '../normalise/normaliseRow.js';
 import type { ShapeSpec } from './spec.js';
 import type { ShapeState } from './state.js';
 import { type Group, type Variant, addRow, conflictIssue, sameRow, signature } from './variants.js';

@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { TEXT_ENCODINGS, parseEncoding } from '../read/decode.js';
-import { type InputField, fieldForColumn } from '../normalize/vocabulary.js';
+import { type InputField, fieldForColumn } from '../normalise/vocabulary.js';
 
 /** A column mapped to `ignore` is read by nothing and not warned about. */
 export const IGNORE = 'ignore';

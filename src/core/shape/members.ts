@@ -1,7 +1,7 @@
 /** Employee rows (--member-column): each row names one member of its department. */
 import type { RowIssue } from '../errors.js';
 import type { SourceRecord } from '../model.js';
-import { parseText } from '../normalize/values.js';
+import { parseText } from '../normalise/values.js';
 import type { ShapeSpec } from './spec.js';
 import type { Group } from './variants.js';
 

@@ -6,8 +6,8 @@
 import { FileError, type RowIssue } from '../errors.js';
 import type { DepartmentRow, SourceRecord } from '../model.js';
 import { NAME_MAX_LENGTH } from '../model.js';
-import type { CleanedName } from '../normalize/normalizeRow.js';
-import { charLength, isBlank, normaliseName } from '../normalize/values.js';
+import type { CleanedName } from '../normalise/normaliseRow.js';
+import { charLength, isBlank, normaliseName } from '../normalise/values.js';
 import type { Groups } from './groups.js';
 import { addMember, memberOf } from './members.js';
 import { pathKey, pathLabel } from './pathKey.js';

@@ -1,7 +1,7 @@
 /** What the shape stage takes and gives (see index.ts). */
 import type { RowIssue } from '../errors.js';
 import type { InputFormat, SourceRecord } from '../model.js';
-import type { NormalisedRow } from '../normalize/normalizeRow.js';
+import type { NormalisedRow } from '../normalise/normaliseRow.js';
 
 /** A row that failed before planning: it is reported as failed and takes no part in the plan. */
 export interface RejectedRow {

@@ -4,7 +4,7 @@
  * queue and the HTTP API read a file the same way.
  */
 import type { ParentRefType } from '../model.js';
-import type { InputField } from '../normalize/vocabulary.js';
+import type { InputField } from '../normalise/vocabulary.js';
 import type { TextEncoding } from '../read/decode.js';
 import { IGNORE, type Mapping, mappedField } from './mapping.js';
 

@@ -5,9 +5,9 @@
  */
 import type { RowIssue } from '../errors.js';
 import type { DepartmentRow, InputFormat, JsonObject, JsonValue, SourceRecord } from '../model.js';
-import { type CleanedName, type NormalisedRow, normaliseRecord } from '../normalize/normalizeRow.js';
-import { containsLoneSurrogate, LONE_SURROGATE_MESSAGE, printable } from '../normalize/characters.js';
-import { isBlank } from '../normalize/values.js';
+import { type CleanedName, type NormalisedRow, normaliseRecord } from '../normalise/normaliseRow.js';
+import { containsLoneSurrogate, LONE_SURROGATE_MESSAGE, printable } from '../normalise/characters.js';
+import { isBlank } from '../normalise/values.js';
 import { ColumnResolver } from './columns.js';
 import type { RejectedRow } from './shaped.js';
 import type { ShapeSpec } from './spec.js';

@@ -5,7 +5,7 @@
  */
 import type { RowIssue } from '../errors.js';
 import type { DepartmentRow, ParentRef } from '../model.js';
-import type { NormalisedRow } from '../normalize/normalizeRow.js';
+import type { NormalisedRow } from '../normalise/normaliseRow.js';
 
 /** Row ranges shown per variant in a conflict message (all rows are kept, as ranges). */
 const RANGES_SHOWN = 50;

@@ -5,7 +5,7 @@
  * keep what the file says, as the YAML reader does. The readers find a
  * department's number literals here, only for departments that hold a number.
  */
-import { jsonPathKey, stringEnd } from './json-scan.js';
+import { jsonPathKey, stringEnd } from './jsonScan.js';
 
 const isNumberChar = (c: number): boolean => (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
 

@@ -12,7 +12,7 @@ import { FileError } from '../errors.js';
 import { MAX_ALIASES, MAX_DEPTH, tooDeep } from './document.js';
 import { syntaxError as jsonSyntaxError } from './json.js';
 import { lineAt } from './lines.js';
-import { findExcessiveNesting } from './yaml-guard.js';
+import { findExcessiveNesting } from './yamlGuard.js';
 
 /** Largest small document accepted: mappings are a few hundred bytes, JSON bodies are capped lower by the server. */
 export const SMALL_DOCUMENT_MAX_BYTES = 256 * 1024;

@@ -23,7 +23,7 @@ export interface JsonLayout {
   elements: number[];
   /** Offset of the first `[` or `{` nested deeper than the limit, or -1. */
   tooDeepAt: number;
-  /** Object members written in the text (its `:`s outside strings): see json-keys.ts. */
+  /** Object members written in the text (its `:`s outside strings): see jsonKeys.ts. */
   members: number;
 }
 
@@ -196,7 +196,7 @@ export function jsonPathKey(parts: readonly (string | number)[]): string {
  * Start offsets of every object that is an element of an array, anywhere in
  * the document, by its path from the root (see jsonPathKey): the line numbers
  * of nested departments (`children: [...]`), which JSON.parse cannot give.
- * Runs on text JSON.parse accepted (and json-keys.ts found no duplicated key).
+ * Runs on text JSON.parse accepted (and jsonKeys.ts found no duplicated key).
  */
 export function scanArrayObjects(text: string): Map<string, number> {
   type Frame = { array: true; index: number } | { array: false; key: string; expectKey: boolean };

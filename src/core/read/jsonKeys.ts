@@ -9,7 +9,7 @@
  * does findDuplicateKey scan again, keeping each object's keys, to name one.
  */
 import { FileError } from '../errors.js';
-import { stringEnd } from './json-scan.js';
+import { stringEnd } from './jsonScan.js';
 import { lineAt } from './lines.js';
 
 /** How many keys the objects of a parsed JSON value hold, all together. Iterative. */
