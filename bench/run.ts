@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { Queue } from 'bullmq';
 import { hrisCsv, leaves, pick, randomTree, rng, safeNewParent, treeCsv } from './generate.js';
+import { runIssue15, type Target } from './issue15.js';
 import type { ScenarioArgs } from './scenario.js';
 import { measureStartup } from './startup.js';
 
@@ -288,6 +289,33 @@ if (wanted(10)) process.stderr.write('CLI start-up\n');
 const startup = wanted(10) ? measureStartup(dir, Math.max(reps, 10)) : [];
 for (const r of startup) record(`10 ${r.name}`, r.rows, r.samples, { notes: r.targetMs ? `target ${secs(r.targetMs)} s` : 'no CLI starts faster' });
 
+if (wanted(12)) for (const r of (await import('./xlsx.js')).measureXlsx(dir)) record(`12 ${r.name}`, r.rows, [{ ms: r.ms, rss: r.rss }], { notes: 'target: xlsx peak RSS <= 1.5x CSV' });
+
+// 11: issue 15, through the CLI (bench/issue15.ts); the 1,000,000-row and many-organization parts with --large.
+let issue15: Target[] = [];
+if (wanted(11)) {
+  process.stderr.write('issue 15 (CLI)\n');
+  const sampleOf = (prefix: string, rows: number) => results.find((r) => r.scenario.startsWith(prefix) && r.rows === rows);
+  issue15 = await runIssue15({
+    dir,
+    dbUrl,
+    reps,
+    large: flags.large,
+    size: Math.max(...sizes.filter((x) => x < LARGE)),
+    resetDatabase,
+    measure,
+    record,
+    hrisLargeRss: () => {
+      const r = sampleOf('8 ', LARGE);
+      return r ? Math.max(...r.samples.map((x) => x.rss)) : undefined;
+    },
+    unchangedStatements: () => {
+      const r = sampleOf('3 ', Math.max(...sizes.filter((x) => x < LARGE)));
+      return r ? Math.max(...r.samples.map((x) => (x.detail?.departmentWrites as { statements: number }).statements)) : undefined;
+    },
+  });
+}
+
 // The table.
 const header = ['scenario', 'rows', 'median s', 'min-max s', 'rows/s', 'peak RSS MB', 'x floor', 'notes'];
 const lines = results.map((r) => {
@@ -318,11 +346,6 @@ console.log(
 console.log(fmtTable(header, lines));
 
 // The targets of issue 6, from this run's figures.
-interface Target {
-  target: string;
-  value: string;
-  met: boolean;
-}
 const targets: Target[] = [];
 const find = (prefix: string, rows: number) => results.find((r) => r.scenario.startsWith(prefix) && r.rows === rows);
 const med = (r: Row | undefined) => (r ? median(r.samples.map((s) => s.ms)) : undefined);
@@ -369,6 +392,11 @@ if (targets.length > 0) {
   console.log(fmtTable(['target (issues 6, 14)', 'this run', 'met'], targets.map((t) => [t.target, t.value, t.met ? 'yes' : 'NO'])));
 }
 
+if (issue15.length > 0) {
+  console.log('');
+  console.log(fmtTable(['target (issue 15)', 'this run', 'met'], issue15.map((t) => [t.target, t.value, t.met ? 'yes' : 'NO'])));
+}
+
 if (flags.json) {
   const out = {
     date: startedAt.toISOString(),
@@ -381,6 +409,7 @@ if (flags.json) {
     retries,
     results,
     targets,
+    issue15,
   };
   writeFileSync(flags.json, `${JSON.stringify(out, null, 2)}\n`);
 }

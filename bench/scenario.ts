@@ -13,6 +13,7 @@ import type { Knex } from 'knex';
 import mysql from 'mysql2/promise';
 import { loadConfig } from '../src/config.js';
 import { type Db, migrateLatest, openDatabase } from '../src/adapters/db/index.js';
+import { repositories } from '../src/adapters/db/repositories.js';
 import { fileSource } from '../src/adapters/sources/file.js';
 import { runImport } from '../src/app/importService.js';
 import { parseImportOptions } from '../src/core/importOptions.js';
@@ -90,7 +91,7 @@ async function inProcessImport(): Promise<Result> {
   const source = await fileSource(file);
   const phases: Record<string, number> = {};
   const start = performance.now();
-  const report = await runImport(db, {
+  const report = await runImport(repositories(db), {
     organizationCode: org,
     source,
     options,
@@ -133,9 +134,9 @@ async function queuedImport(): Promise<Result> {
     const options = importOptions();
     const start = performance.now();
     const source = await fileSource(file);
-    const submitted = await submitImport({ db, queue }, { organizationCode: org, source, options });
+    const submitted = await submitImport({ repos: repositories(db), queue }, { organizationCode: org, source, options });
     if (submitted.kind !== 'submitted' || !submitted.enqueued) throw new Error(`not enqueued: ${JSON.stringify(submitted)}`);
-    const report = await waitForRun(db, submitted.runId, { events });
+    const report = await waitForRun(repositories(db), submitted.runId, { events });
     const ms = performance.now() - start;
     if (report.fileError) throw new Error(`${report.fileError.code}: ${report.fileError.message}`);
     return { ms, rss: worker.peakRssKiB(), detail: { counts: report.counts, status: report.status, submitterRssKiB: process.resourceUsage().maxRSS } };
@@ -155,7 +156,7 @@ async function serverWithToken(withWorker: boolean) {
   const { freePort, startServer, startWorker } = await import('./services.js');
   const db = await openDatabase(config.database);
   await migrateLatest(db);
-  const { token } = await createToken(db, { isAdmin: true, name: 'bench' });
+  const { token } = await createToken(repositories(db), { isAdmin: true, name: 'bench' });
   await db.close();
   const worker = withWorker ? await startWorker() : undefined;
   const port = await freePort();
@@ -177,7 +178,7 @@ async function httpDepartments(): Promise<Result> {
   // The organization, seeded with the tree in `file` (untimed).
   const db = await openDatabase(config.database);
   await migrateLatest(db);
-  const seeded = await runImport(db, { organizationCode: org, source: await fileSource(file), options: importOptions() });
+  const seeded = await runImport(repositories(db), { organizationCode: org, source: await fileSource(file), options: importOptions() });
   await db.close();
   const seedSize = seeded.counts.created;
   const http = await serverWithToken(false);
@@ -299,6 +300,43 @@ async function floor(): Promise<Result> {
   return { ms, detail: { rows: values.length } };
 }
 
+/**
+ * The product-schema floor (issue 15): every column orgsync writes, as plain
+ * multi-row INSERTs (orgsync inserts new departments; it upserts only
+ * updates) through raw mysql2, 1,000 rows per statement, in one transaction,
+ * into orgsync's own `departments` table with its indexes and foreign keys.
+ * What the schema costs, without the code.
+ */
+async function floorInsert(): Promise<Result> {
+  const prepared = topological(parse(readFileSync(file), { from_line: 2 }) as string[][]);
+  const conn = await mysql.createConnection({ uri: config.database.url!, charset: 'utf8mb4' });
+  const orgId = await createOrg(conn);
+  const byCode = new Map<string, { id: string; path: string; depth: number }>();
+  const now = new Date();
+  const values = prepared.map((p) => {
+    const parent = p.parentCode === '' ? undefined : byCode.get(p.parentCode)!;
+    const self = { id: p.id, path: `${parent?.path ?? ''}/${p.id}`, depth: parent ? parent.depth + 1 : 0 };
+    byCode.set(p.code, self);
+    // id, organization, name, description, code, open id, parent, path, depth, location, i18n, custom data,
+    // leaders, posts, virtual, active, color, tenant, members, created, updated, run, name scope
+    return [self.id, orgId, p.name, p.description, p.code, null, parent?.id ?? null, self.path, self.depth, null, null, null, null, null, 0, 1, null, null, 0, now, now, null, ''];
+  });
+  const start = performance.now();
+  parse(readFileSync(file), { from_line: 2 }); // the parse is part of the floor
+  await conn.beginTransaction();
+  for (let i = 0; i < values.length; i += 1000) {
+    await conn.query(
+      'INSERT INTO departments (id, organization_id, name, description, code, open_department_id, parent_id, path, depth, location, i18n, custom_data, ' +
+        'leader_user_ids, post_ids, is_virtual, is_active, color, tenant_id, member_count, created_at, updated_at, last_import_run_id, name_scope_key) VALUES ?',
+      [values.slice(i, i + 1000)],
+    );
+  }
+  await conn.commit();
+  const ms = performance.now() - start;
+  await conn.end();
+  return { ms, detail: { rows: values.length } };
+}
+
 async function naive(): Promise<Result> {
   const prepared = topological(parse(readFileSync(file), { from_line: 2 }) as string[][]);
   const conn = await mysql.createConnection({ uri: config.database.url!, charset: 'utf8mb4' });
@@ -323,6 +361,7 @@ async function naive(): Promise<Result> {
 
 const scenarios: Record<string, () => Promise<Result>> = {
   floor,
+  'floor-insert': floorInsert,
   naive,
   import: inProcessImport,
   queued: queuedImport,

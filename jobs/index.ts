@@ -5,6 +5,8 @@
  * fail or silently drop real jobs.
  */
 import { ALL_JOB_NAMES, type JobName } from '../src/app/jobContracts.js';
+import { deliverWebhook } from './deliverWebhook.js';
+import { pruneHistoryJob } from './pruneHistory.js';
 import { importDepartments } from './importDepartments.js';
 import { retryFailedRows } from './retryFailedRows.js';
 import { syncSource } from './syncSource.js';
@@ -13,7 +15,7 @@ import { OrgsyncError } from '../src/core/errors.js';
 
 export type { AnyJobDefinition, JobDefinition, JobDeps, Processor } from './types.js';
 
-export const JOBS: readonly AnyJobDefinition[] = [importDepartments, syncSource, retryFailedRows];
+export const JOBS: readonly AnyJobDefinition[] = [importDepartments, syncSource, retryFailedRows, deliverWebhook, pruneHistoryJob];
 
 export class JobRegistryError extends OrgsyncError {
   override readonly name = 'JobRegistryError';

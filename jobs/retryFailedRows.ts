@@ -17,7 +17,7 @@ export async function processor(job: Job<Payload>, deps: JobDeps): Promise<Resul
   let resolvedRows = 0;
   // Also when the run had already finished (a re-delivered job): marking is idempotent.
   const result = await processRun(job, deps, async (report) => {
-    resolvedRows = await markRetriedRows(deps.db, report.runId);
+    resolvedRows = await markRetriedRows(deps.repos, report.runId);
   });
   return { ...result, resolvedRows };
 }

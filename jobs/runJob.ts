@@ -4,7 +4,6 @@
  * between faults worth retrying and failures that must stop at once.
  */
 import { type Job, UnrecoverableError } from 'bullmq';
-import { describeError } from '../src/adapters/db/index.js';
 import { isTransientRedisError } from '../src/adapters/queue/index.js';
 import { isOrgsyncError, type RunFailureCode, type ThrownErrorCode } from '../src/core/errors.js';
 import type { Logger } from '../src/adapters/log.js';
@@ -49,11 +48,20 @@ export const RUN_FAILURE_OF: Record<ThrownErrorCode, RunFailureCode | null> = {
   TOO_MANY_ALIASES: 'INTERNAL_ERROR',
   ROW_LIMIT_EXCEEDED: 'INTERNAL_ERROR',
   FILE_TOO_LARGE: 'INTERNAL_ERROR',
+  ENCRYPTED_WORKBOOK: 'INTERNAL_ERROR',
+  CORRUPT_WORKBOOK: 'INTERNAL_ERROR',
+  SHEET_NOT_FOUND: 'INTERNAL_ERROR',
   INVALID_ORGANIZATION_CODE: 'INTERNAL_ERROR',
   MAPPING_COLUMN_NOT_FOUND: 'INTERNAL_ERROR',
+  UNKNOWN_COLUMN: 'INTERNAL_ERROR',
   // Recorded by executeQueuedRun before it throws RunUnrunnableError.
   INPUT_MISSING: null,
   INVALID_RUN_OPTIONS: null,
+  // Never thrown by a worker's import (a cancel is a CLI's signal; a skip is decided before a run starts).
+  RUN_CANCELLED: 'INTERNAL_ERROR',
+  SOURCE_UNCHANGED: 'INTERNAL_ERROR',
+  INVALID_TIMEZONE: 'INTERNAL_ERROR',
+  QUEUE_NEEDS_MYSQL: 'INTERNAL_ERROR',
   RUN_NOT_FOUND: null,
   RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
@@ -65,6 +73,7 @@ export const RUN_FAILURE_OF: Record<ThrownErrorCode, RunFailureCode | null> = {
   TOKEN_SETUP_FAILED: 'INTERNAL_ERROR',
   RUN_NOT_RETRYABLE: 'INTERNAL_ERROR',
   RUN_NOT_APPROVABLE: 'INTERNAL_ERROR',
+  APPROVAL_NOT_ALLOWED: 'INTERNAL_ERROR',
   INVALID_SCHEDULE: 'INTERNAL_ERROR',
   QUEUE_UNAVAILABLE: 'RETRIES_EXHAUSTED',
   INVALID_SOURCE: 'INTERNAL_ERROR',
@@ -74,7 +83,23 @@ export const RUN_FAILURE_OF: Record<ThrownErrorCode, RunFailureCode | null> = {
   SOURCE_TEMPORARILY_UNAVAILABLE: 'RETRIES_EXHAUSTED',
   ORGANIZATION_BUSY: 'RETRIES_EXHAUSTED',
   JOB_REGISTRY_INVALID: 'INTERNAL_ERROR',
+  INVALID_WEBHOOK: 'INTERNAL_ERROR',
+  WEBHOOK_NOT_FOUND: 'INTERNAL_ERROR',
+  REVERT_CONFLICT: 'INTERNAL_ERROR',
+  RUN_NOT_REVERTIBLE: 'INTERNAL_ERROR',
 };
+
+/**
+ * A job failure that is the input's or the run's fault (a CSV syntax error, a
+ * held threshold), not orgsync's: `CODE: message`, without a stack, so the
+ * dashboard shows the code and message instead of a trace through server
+ * paths (BullMQ records a stack only when the error has one).
+ */
+export function orgsyncFailure(code: string, message: string): UnrecoverableError {
+  const err = new UnrecoverableError(message.startsWith(`${code}: `) ? message : `${code}: ${message}`);
+  err.stack = '';
+  return err;
+}
 
 function isLastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -88,20 +113,22 @@ function isLastAttempt(job: Job): boolean {
  */
 async function failure(err: unknown, job: Job, deps: JobDeps, runId: string, log: Logger): Promise<Error> {
   // Trimmed: it goes into the run record and the job's failure reason, and a driver error carries its whole SQL.
-  const message = describeError(err);
+  const message = deps.repos.transactions.describeError(err);
   const transient = isTransient(err);
   const recorded = transient ? 'RETRIES_EXHAUSTED' : isOrgsyncError(err) ? RUN_FAILURE_OF[err.code] : 'INTERNAL_ERROR';
-  if (recorded === null) return new UnrecoverableError(message);
+  if (recorded === null) return isOrgsyncError(err) ? orgsyncFailure(err.code, message) : new UnrecoverableError(message);
   if (transient && !isLastAttempt(job)) {
     log.warn({ err, transient }, 'run attempt failed; it will be retried');
     return err as Error;
   }
   log.error({ err, transient }, 'run failed');
-  await markRunFailed(deps.db, runId, recorded, message).catch((e: unknown) => {
+  await markRunFailed(deps.repos, runId, recorded, message).catch((e: unknown) => {
     // The sweep marks it failed later (JOB_LOST) once the database is back.
     log.error({ err: e }, 'could not record the failure');
   });
-  return transient ? (err as Error) : new UnrecoverableError(message);
+  if (transient) return err as Error;
+  // An orgsync error says what went wrong; anything else is unexpected and keeps its stack.
+  return isOrgsyncError(err) ? orgsyncFailure(err.code, message) : new UnrecoverableError(message);
 }
 
 export async function processRun(
@@ -111,11 +138,11 @@ export async function processRun(
 ): Promise<RunJobResult> {
   const { runId } = job.data;
   const log = deps.log.child({ runId, job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
-  const progress = progressMirror(deps.db, runId, (p) => job.updateProgress({ ...p }), (err) => log.warn({ err }, 'progress not recorded'));
+  const progress = progressMirror(deps.repos, runId, (p) => job.updateProgress({ ...p }), (err) => log.warn({ err }, 'progress not recorded'));
   const startedAt = Date.now();
   let report: ImportReport;
   try {
-    report = await executeQueuedRun(deps.db, runId, {
+    report = await executeQueuedRun(deps.repos, runId, {
       lockTimeoutSeconds: deps.lockTimeoutSeconds,
       onProgress: progress.onProgress,
       ...(deps.runOwner ? { owner: deps.runOwner } : {}),
@@ -131,6 +158,6 @@ export async function processRun(
   const { status, counts, fileError } = report;
   log.info({ organization: report.organization, status, counts, error: fileError?.code, ms: Date.now() - startedAt }, 'run finished');
   // A bad file or a held threshold will not get better by retrying: fail the job at once, saying why.
-  if (fileError) throw new UnrecoverableError(`${fileError.code}: ${fileError.message}`);
+  if (fileError) throw orgsyncFailure(fileError.code, fileError.message);
   return { runId, status, counts };
 }

@@ -9,10 +9,11 @@
  * a crash) at worst finds the identical submission and returns its run.
  */
 import { type Job, UnrecoverableError } from 'bullmq';
-import { importRunsRepo } from '../src/adapters/db/index.js';
 import { describeSource, InvalidSourceError, openSource, parseSourceSpec, SourceUnavailableError } from '../src/adapters/sources/index.js';
-import { parseImportOptions } from '../src/core/importOptions.js';
+import { isOrgsyncError } from '../src/core/errors.js';
+import { type ImportOptions, parseImportOptions } from '../src/core/importOptions.js';
 import { JOB_NAMES, type SyncSourcePayload, SyncSourcePayloadSchema, type SyncSourceResult } from '../src/app/jobContracts.js';
+import { recordStoppedSync } from '../src/app/stoppedSyncRun.js';
 import { submitImport } from '../src/app/submitImport.js';
 import { isTransient } from './runJob.js';
 import type { JobDefinition, JobDeps } from './types.js';
@@ -25,22 +26,41 @@ export async function processor(job: Job<Payload>, deps: JobDeps): Promise<Resul
   const { schedule, organizationCode } = job.data;
   const log = deps.log.child({ job: job.name, jobId: job.id, schedule, organization: organizationCode });
   const options = parseImportOptions(job.data.options);
-  if (!options.ok) throw new UnrecoverableError(`schedule ${schedule} has invalid import options: ${options.message}`);
+  if (!options.ok) {
+    // Saved by an older version, say: the firing still leaves a failed run (with the default sync options).
+    const fallback = parseImportOptions({ mode: 'sync' });
+    const message = `schedule ${schedule} has invalid import options: ${options.message}`;
+    const runId = fallback.ok
+      ? await recordStoppedSync(deps.repos, { organizationCode, sourceName: `schedule ${schedule}`, options: fallback.value, status: 'failed', code: 'INVALID_RUN_OPTIONS', message }).catch(() => undefined)
+      : undefined;
+    throw new UnrecoverableError(runId ? `run ${runId}: INVALID_RUN_OPTIONS: ${message}` : message);
+  }
+  let sourceName = '<invalid source>';
+  // Once submitImport has answered, the run (queued, rejected or skipped) is recorded: never record a second one.
+  let answered = false;
+  // Every firing leaves a run: a sync that stops here records a failed or skipped one (stoppedSyncRun.ts).
+  const stopped = (status: 'failed' | 'skipped', code: string, message: string) =>
+    recordStoppedSync(deps.repos, { organizationCode, sourceName, options: options.value as ImportOptions, status, code, message });
   try {
     const spec = parseSourceSpec(job.data.source);
+    sourceName = describeSource(spec);
     const source = await openSource(spec, deps.sources);
     const result = await submitImport(
-      { db: deps.db, queue: deps.queue },
+      { repos: deps.repos, queue: deps.queue },
       {
         organizationCode,
         source,
         options: options.value,
-        skipIf: (sha256, trx) => importRunsRepo(deps.db).syncSkipReason(organizationCode, sha256, trx),
+        skipIf: (sha256, trx) => deps.repos.runs.syncSkipReason(organizationCode, sha256, trx),
+        // The department history's actor for the run's changes (and its submitter: never a token, so any approver may approve it).
+        submittedBy: `schedule:${job.data.schedule}`,
       },
     );
+    answered = true;
     if (result.kind === 'skipped') {
-      log.info({ source: describeSource(spec), reason: result.reason }, 'sync skipped');
-      return { skipped: true, reason: result.reason };
+      const runId = await stopped('skipped', 'SOURCE_UNCHANGED', result.reason);
+      log.info({ source: describeSource(spec), reason: result.reason, runId }, 'sync skipped');
+      return { skipped: true, reason: result.reason, runId };
     }
     if (result.kind === 'rejected') {
       // FILE_TOO_LARGE (a gzip bomb, say): the run is recorded failed; retrying fetches the same answer.
@@ -51,13 +71,22 @@ export async function processor(job: Job<Payload>, deps: JobDeps): Promise<Resul
     if (!result.enqueued) throw new Error(`run ${result.runId} is stored but could not be queued: ${result.enqueueError ?? ''}`);
     return { skipped: false, runId: result.runId, duplicate: result.duplicate };
   } catch (err) {
+    if (answered) throw err;
     if (err instanceof SourceUnavailableError || err instanceof InvalidSourceError) {
       // Missing file, 404, a redirect: a person has to act; the next scheduled run tries again.
-      log.warn({ err: err.message }, 'sync source unavailable');
-      throw new UnrecoverableError(err.message);
+      const runId = await stopped('failed', err.code, err.message);
+      log.warn({ err: err.message, runId }, 'sync source unavailable');
+      throw new UnrecoverableError(`run ${runId}: ${err.code}: ${err.message}`);
     }
-    if (isTransient(err)) log.warn({ err: (err as Error).message, attempt: job.attemptsMade + 1 }, 'sync attempt failed; it will be retried');
-    else log.error({ err }, 'sync failed');
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (isTransient(err) && !lastAttempt) {
+      log.warn({ err: (err as Error).message, attempt: job.attemptsMade + 1 }, 'sync attempt failed; it will be retried');
+      throw err;
+    }
+    // The worker gives up on this firing: the history says so (best effort: the database may be what failed).
+    const code = isOrgsyncError(err) ? err.code : 'INTERNAL_ERROR';
+    const runId = await stopped('failed', code, (err as Error).message).catch(() => undefined);
+    log.error({ err, runId }, 'sync failed');
     throw err;
   }
 }

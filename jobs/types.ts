@@ -5,13 +5,16 @@
  */
 import type { Job, Queue } from 'bullmq';
 import type { z } from 'zod';
-import type { SourcesConfig } from '../src/config.js';
+import type { SourcesConfig, WebhookConfig } from '../src/config.js';
 import type { Db } from '../src/adapters/db/index.js';
 import type { Logger } from '../src/adapters/log.js';
 import type { JobName } from '../src/app/jobContracts.js';
+import type { Repositories } from '../src/app/ports.js';
 import type { RunOwner } from '../src/core/runLifecycle.js';
 
 export interface JobDeps {
+  /** What the use cases read and write (built once by the worker's wiring). */
+  repos: Repositories;
   db: Db;
   /** For jobs that submit other jobs (sync-source). */
   queue: Queue;
@@ -23,6 +26,10 @@ export interface JobDeps {
   runOwner?: RunOwner;
   /** The most rows one run may read (unset: DEFAULT_MAX_ROWS_PER_RUN). */
   maxRowsPerRun?: number;
+  /** Webhook delivery settings (unset: the defaults). */
+  webhooks?: WebhookConfig;
+  /** ORGSYNC_HISTORY_RETENTION_DAYS (unset: DEFAULT_HISTORY_RETENTION_DAYS). */
+  historyRetentionDays?: number;
 }
 
 export type Processor<Payload, Result> = (job: Job<Payload>, deps: JobDeps) => Promise<Result>;

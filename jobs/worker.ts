@@ -6,14 +6,19 @@
 import { hostname } from 'node:os';
 import { type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { QueueConfig, SourcesConfig, WorkerConfig } from '../src/config.js';
+import type { QueueConfig, SourcesConfig, WebhookConfig, WorkerConfig } from '../src/config.js';
+import { webhooksStore } from '../src/adapters/webhooks/store.js';
+import { startDeliveryDispatcher } from '../src/app/webhookDelivery.js';
+import { DEFAULT_WEBHOOK_CONFIG } from '../src/webhookConfig.js';
 import type { Db } from '../src/adapters/db/index.js';
 import type { Logger } from '../src/adapters/log.js';
 import { workerOptions } from '../src/adapters/queue/index.js';
 import type { JobName } from '../src/app/jobContracts.js';
+import type { Repositories } from '../src/app/ports.js';
 import { sweepOrphans } from '../src/app/orphanSweep.js';
 import { DEFAULT_RUN_LEASE_SECONDS, startRunOwner } from '../src/app/runOwner.js';
 import { buildRegistry } from './index.js';
+import { schedulePruneHistory } from './pruneHistory.js';
 import type { AnyJobDefinition, JobDeps } from './types.js';
 
 export interface WorkerSettings {
@@ -25,10 +30,16 @@ export interface WorkerSettings {
   runLeaseSeconds?: number;
   /** ORGSYNC_MAX_ROWS_PER_RUN: the most rows one run may read (unset: DEFAULT_MAX_ROWS_PER_RUN). */
   maxRowsPerRun?: number;
+  /** Webhook delivery (unset: the defaults). */
+  webhooks?: WebhookConfig;
+  /** ORGSYNC_HISTORY_RETENTION_DAYS (unset: 400). */
+  historyRetentionDays?: number;
 }
 
 export interface WorkerRuntimeDeps {
   db: Db;
+  /** The repositories built from `db` (adapters/db/repositories.ts): the jobs' use cases get them. */
+  repos: Repositories;
   /** A 'worker' role connection: BullMQ shares it and duplicates it for its blocking reads. */
   redis: Redis;
   queue: Queue;
@@ -53,11 +64,13 @@ export interface RunningWorker {
 export async function startWorker(deps: WorkerRuntimeDeps, opts: { concurrency: number }): Promise<RunningWorker> {
   const registry = deps.registry ?? buildRegistry();
   const { settings, log } = deps;
-  const owner = startRunOwner(deps.db, {
+  const owner = startRunOwner(deps.repos, {
     leaseSeconds: settings.runLeaseSeconds ?? DEFAULT_RUN_LEASE_SECONDS,
     onError: (err) => log.warn({ err }, 'run leases not renewed'),
   });
+  const webhookSettings = settings.webhooks ?? DEFAULT_WEBHOOK_CONFIG;
   const jobDeps: JobDeps = {
+    repos: deps.repos,
     db: deps.db,
     queue: deps.queue,
     log,
@@ -65,6 +78,8 @@ export async function startWorker(deps: WorkerRuntimeDeps, opts: { concurrency: 
     sources: settings.sources,
     runOwner: owner.owner,
     ...(settings.maxRowsPerRun === undefined ? {} : { maxRowsPerRun: settings.maxRowsPerRun }),
+    webhooks: webhookSettings,
+    ...(settings.historyRetentionDays === undefined ? {} : { historyRetentionDays: settings.historyRetentionDays }),
   };
 
   const dispatch = async (job: Job): Promise<unknown> => {
@@ -91,8 +106,12 @@ export async function startWorker(deps: WorkerRuntimeDeps, opts: { concurrency: 
     }
   };
   await sweep();
+  // Once a day, however many workers run (a scheduler is one per id). Best effort: history is pruned at the next start if Redis refuses now.
+  await schedulePruneHistory(deps.queue).catch((err: unknown) => log.warn({ err }, 'history pruning not scheduled'));
   const timer = setInterval(() => void sweep(), settings.worker.requeueIntervalSeconds * 1000);
   timer.unref();
+  // Recorded webhook deliveries onto the queue (app/webhookDelivery.ts).
+  const dispatcher = startDeliveryDispatcher(webhooksStore(deps.db), deps.queue, webhookSettings, (err) => log.warn({ err }, 'webhook deliveries not queued; next round retries'));
 
   void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped on an error'));
   await worker.waitUntilReady();
@@ -103,6 +122,7 @@ export async function startWorker(deps: WorkerRuntimeDeps, opts: { concurrency: 
     sweep,
     async stop(graceMs) {
       clearInterval(timer);
+      dispatcher.stop();
       owner.stop();
       let timeout: NodeJS.Timeout | undefined;
       const finished = await Promise.race([

@@ -24,7 +24,7 @@
  * when every check held, 1 otherwise. Bounded: gives up after 20 minutes.
  */
 import { parseArgs } from 'node:util';
-import { organizationsRepo } from '../src/adapters/db/index.js';
+import { organizationsRepo, repositories } from '../src/adapters/db/index.js';
 import { openQueue, openRedis } from '../src/adapters/queue/index.js';
 import { createToken } from '../src/app/tokens.js';
 import { loadConfig } from '../src/config.js';
@@ -84,8 +84,8 @@ try {
     db,
     queue,
     base: server.base,
-    admin: (await createToken(db, { isAdmin: true, name: 'load admin' })).token,
-    apiOrgToken: (await createToken(db, { organizationCode: 'api', isAdmin: false, name: 'load api' })).token,
+    admin: (await createToken(repositories(db), { isAdmin: true, name: 'load admin' })).token,
+    apiOrgToken: (await createToken(repositories(db), { organizationCode: 'api', isAdmin: false, name: 'load api' })).token,
     uploadsInFlight: sizes.uploadsInFlight,
   };
   const problems = [

@@ -25,6 +25,7 @@ export const HttpEnv = {
   ORGSYNC_SESSION_TTL_SECONDS: positiveInt.default(8 * 3600),
   // Behind a TLS-terminating proxy: honour X-Forwarded-* (client ip, https for secure cookies).
   ORGSYNC_HTTP_TRUST_PROXY: envFlag,
+  ORGSYNC_ALLOW_SELF_APPROVAL: envFlag,
 };
 
 type HttpEnvValues = z.output<z.ZodObject<typeof HttpEnv>>;
@@ -39,6 +40,8 @@ export interface HttpConfig {
   sessionSecret: string | undefined;
   sessionTtlSeconds: number;
   trustProxy: boolean;
+  /** The token that submitted a held run may approve it too (default false: four eyes). */
+  allowSelfApproval: boolean;
 }
 
 export function httpConfigOf(e: HttpEnvValues): { http: HttpConfig } {
@@ -53,6 +56,7 @@ export function httpConfigOf(e: HttpEnvValues): { http: HttpConfig } {
       sessionSecret: e.ORGSYNC_SESSION_SECRET,
       sessionTtlSeconds: e.ORGSYNC_SESSION_TTL_SECONDS,
       trustProxy: e.ORGSYNC_HTTP_TRUST_PROXY,
+      allowSelfApproval: e.ORGSYNC_ALLOW_SELF_APPROVAL,
     },
   };
 }

@@ -6,7 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type Db, type ImportRunRecord, importRunsRepo } from '../../src/adapters/db/index.js';
+import { type Db, type ImportRunRecord, importRunsRepo, repositories } from '../../src/adapters/db/index.js';
 import { openQueue, openRedis } from '../../src/adapters/queue/index.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import { bufferSource, submitImport } from '../../src/app/submitImport.js';
@@ -73,7 +73,7 @@ export async function openChaos(rows: number) {
   const options = parseImportOptions({ createOrg: true });
   if (!options.ok) throw new Error(options.message);
   const submit = async (org: string): Promise<string> => {
-    const result = await submitImport({ db, queue }, { organizationCode: org, source: bufferSource('chaos.csv', Buffer.from(file)), options: options.value });
+    const result = await submitImport({ repos: repositories(db), queue }, { organizationCode: org, source: bufferSource('chaos.csv', Buffer.from(file)), options: options.value });
     if (result.kind !== 'submitted' || !result.enqueued) throw new Error(`not submitted: ${JSON.stringify(result)}`);
     return result.runId;
   };

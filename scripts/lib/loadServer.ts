@@ -5,9 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/adapters/http/app.js';
-import { databaseAndRedisChecks } from '../../src/adapters/http/deps.js';
+import { appDeps } from '../../src/adapters/http/deps.js';
 import { openDatabase } from '../../src/adapters/db/index.js';
-import { openQueue, openRedis } from '../../src/adapters/queue/index.js';
+import { openRedis } from '../../src/adapters/queue/index.js';
 import type { Config } from '../../src/config.js';
 import { databaseUrl, REDIS_URL } from './scriptEnv.js';
 
@@ -20,15 +20,10 @@ export interface LoadServer {
 export async function startLoadServer(database: string, config: Config): Promise<LoadServer> {
   const db = await openDatabase({ url: databaseUrl(database), sqlitePath: '', lockTimeoutSeconds: config.database.lockTimeoutSeconds });
   const redis = await openRedis(REDIS_URL, 'client');
-  const queue = openQueue(redis, config.queue);
-  const app = await buildApp({
-    db,
-    config,
-    queue,
-    readiness: databaseAndRedisChecks(db, redis),
-    // Warnings and errors (a 500's cause) on stderr, apart from the figures.
-    logger: { level: 'warn', stream: process.stderr },
-  });
+  // Warnings and errors (a 500's cause) on stderr, apart from the figures.
+  const deps = appDeps(config, { db, redis, logger: { level: 'warn', stream: process.stderr } });
+  const { queue } = deps;
+  const app = await buildApp(deps);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     base: address,

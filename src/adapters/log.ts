@@ -33,3 +33,17 @@ export function createLogger(level: LevelWithSilent, destination?: NodeJS.Writab
     destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
+
+/** pino-pretty's time format: the CLI's one format (see src/cli/table.ts formatTime), e.g. `2026-12-04 18:48:24Z`. */
+export const PRETTY_TIME = 'UTC:yyyy-mm-dd HH:MM:ss"Z"';
+
+/**
+ * Where `serve` and `worker` log: readable lines (pino-pretty, coloured unless
+ * NO_COLOR) when a person watches stdout, JSON lines otherwise (a log
+ * collector, a pipe, docker). Loaded only then: pino-pretty is not small.
+ */
+export async function logDestination(stdout: { isTTY?: boolean } = process.stdout, env: Record<string, string | undefined> = process.env): Promise<NodeJS.WritableStream | undefined> {
+  if (stdout.isTTY !== true) return undefined;
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({ colorize: env.NO_COLOR === undefined || env.NO_COLOR === '', translateTime: PRETTY_TIME, ignore: 'pid,hostname', sync: true });
+}

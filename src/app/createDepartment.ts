@@ -6,13 +6,14 @@
  * code and openDepartmentId conflicts, parent resolution (departmentIdType),
  * depth limits and cycles therefore come from one source of truth.
  */
-import { departmentsRepo, type Db, withOrganizationLock } from '../adapters/db/index.js';
 import type { RowIssue } from '../core/errors.js';
 import type { DepartmentFields, Organization, SourceRecord, StoredDepartment } from '../core/model.js';
 import { normaliseRecord } from '../core/normalise/normaliseRow.js';
 import { mapColumns } from '../core/normalise/vocabulary.js';
 import { planImport } from '../core/plan/index.js';
+import { changesOfPlan, UNKNOWN_ACTOR } from '../core/history/changes.js';
 import { newDepartmentId } from '../ids.js';
+import type { Repositories } from './ports.js';
 
 export interface CreateDepartmentRequest {
   organization: Organization;
@@ -21,6 +22,9 @@ export interface CreateDepartmentRequest {
   /** Maximum number of levels, as the importer's --max-depth. */
   maxDepth?: number;
   lockTimeoutSeconds: number;
+  /** The department history's origin of the change: the token id and the HTTP request id (no run). */
+  actor?: string;
+  requestId?: string;
 }
 
 export type CreateDepartmentResult =
@@ -28,7 +32,10 @@ export type CreateDepartmentResult =
   /** `fields`: the values as normalised, so a caller can name the conflicting one. */
   | { ok: false; issues: RowIssue[]; fields: Partial<DepartmentFields> };
 
-export async function createDepartment(db: Db, req: CreateDepartmentRequest): Promise<CreateDepartmentResult> {
+export async function createDepartment(
+  { departments, lock, history }: Pick<Repositories, 'departments' | 'lock'> & Partial<Pick<Repositories, 'history'>>,
+  req: CreateDepartmentRequest,
+): Promise<CreateDepartmentResult> {
   // Null prototype, as readers produce: a `__proto__` key is plain data.
   const values: Record<string, unknown> = Object.assign(Object.create(null) as object, req.fields);
   const record: SourceRecord = { row: 1, values };
@@ -37,11 +44,9 @@ export async function createDepartment(db: Db, req: CreateDepartmentRequest): Pr
   const fields = row.row.fields;
   if (row.issues.length > 0) return { ok: false, issues: row.issues, fields };
 
-  return withOrganizationLock(
-    db,
+  return lock.withOrganizationLock(
     req.organization.code,
     async (trx) => {
-      const departments = departmentsRepo(db);
       const stored = await departments.loadForOrganization(req.organization.id, trx);
       // matchBy 'id' with no id on the row: the row never matches (and so never
       // updates) a stored department; a clash on name, code or openDepartmentId
@@ -60,6 +65,7 @@ export async function createDepartment(db: Db, req: CreateDepartmentRequest): Pr
       }
       const now = new Date();
       await departments.applyPlan(trx, req.organization, plan, { runId: null, now });
+      await history?.record(trx, req.organization.id, changesOfPlan(plan), { runId: null, requestId: req.requestId ?? null, actor: req.actor ?? UNKNOWN_ACTOR }, now);
       return { ok: true as const, department: created, createdAt: now.toISOString() };
     },
     { timeoutSeconds: req.lockTimeoutSeconds },

@@ -8,11 +8,12 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import type { Knex } from 'knex';
-import type { Db, ImportRunStatus, RunError } from '../adapters/db/index.js';
-import { importRunsRepo, stagingRepo } from '../adapters/db/index.js';
 import type { ImportPlan, Organization, StoredDepartment } from '../core/model.js';
+import type { PlanPreview } from '../core/plan/preview.js';
 import type { RunProblem } from '../core/runOutcome.js';
+import type { ImportRunStatus, Repositories, RunError, Tx } from './ports.js';
+
+type HeldPlanPorts = Pick<Repositories, 'runs' | 'staging'>;
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -48,6 +49,16 @@ export function heldOverThreshold(runId: string, deactivations: number, active: 
   };
 }
 
+/** A dry run over the threshold: reported like a held sync (needs_approval, real counts, the plan), but it cannot be approved. */
+export function dryRunOverThreshold(deactivations: number, active: number, limit: number): RunProblem<'DEACTIVATION_THRESHOLD_EXCEEDED'> {
+  return {
+    code: 'DEACTIVATION_THRESHOLD_EXCEEDED',
+    message:
+      `this dry run would deactivate ${deactivations} of ${active} active departments; --max-deactivate allows ${limit}. Nothing was written. ` +
+      'A real run would be held for approval when queued (orgsync enqueue, the HTTP API) and refused by orgsync import: review the plan, then approve the real run or raise --max-deactivate.',
+  };
+}
+
 /** An approval that found the departments changed since its plan was made. */
 export function heldAgain(runId: string, organizationCode: string, deactivations: number): RunProblem<'DEACTIVATION_THRESHOLD_EXCEEDED'> {
   return {
@@ -57,10 +68,10 @@ export function heldAgain(runId: string, organizationCode: string, deactivations
 }
 
 /** Stores the plan (gzipped JSON, chunked) and stops the run as needs_approval, inside the import's transaction. */
-export async function holdPlan(db: Db, trx: Knex.Transaction, hold: Hold): Promise<void> {
+export async function holdPlan({ runs, staging }: HeldPlanPorts, trx: Tx, hold: Hold): Promise<void> {
   const bytes = await gzipAsync(Buffer.from(JSON.stringify(hold.plan), 'utf8'));
-  await stagingRepo(db).write(hold.runId, 'plan', [bytes], trx);
-  await importRunsRepo(db).holdForApproval(
+  await staging.write(hold.runId, 'plan', [bytes], trx);
+  await runs.holdForApproval(
     hold.runId,
     { counts: hold.plan.counts, error: hold.error, fingerprint: hold.fingerprint, warnings: hold.warnings, from: hold.from, lockAcquiredAt: hold.lockAcquiredAt },
     trx,
@@ -68,15 +79,29 @@ export async function holdPlan(db: Db, trx: Knex.Transaction, hold: Hold): Promi
 }
 
 /** The held plan, if the departments are still exactly those it was made from; undefined otherwise. */
-export async function approvedPlan(db: Db, trx: Knex.Transaction, runId: string, fingerprint: string): Promise<ImportPlan | undefined> {
-  const run = await importRunsRepo(db).getRun(runId, trx);
+export async function approvedPlan({ runs, staging }: HeldPlanPorts, trx: Tx, runId: string, fingerprint: string): Promise<ImportPlan | undefined> {
+  const run = await runs.getRun(runId, trx);
   if (run?.planFingerprint !== fingerprint) return undefined;
-  const bytes = await stagingRepo(db).readAll(runId, 'plan', trx);
+  const bytes = await staging.readAll(runId, 'plan', trx);
   if (!bytes) return undefined;
   return JSON.parse((await gunzipAsync(bytes)).toString('utf8')) as ImportPlan;
 }
 
 /** After the approved plan was applied: nothing is held any more. */
-export async function releaseHeldPlan(db: Db, trx: Knex.Transaction, runId: string): Promise<void> {
-  await stagingRepo(db).remove(runId, ['plan'], trx);
+export async function releaseHeldPlan({ staging }: Pick<Repositories, 'staging'>, trx: Tx, runId: string): Promise<void> {
+  await staging.remove(runId, ['plan'], trx);
+}
+
+/**
+ * The plan as reviewed (core/plan/preview.ts), for dry runs and held runs:
+ * kept after an approval, so the report shows what was approved.
+ */
+export async function storePlanPreview({ staging }: Pick<Repositories, 'staging'>, trx: Tx, runId: string, preview: PlanPreview): Promise<void> {
+  await staging.write(runId, 'preview', [await gzipAsync(Buffer.from(JSON.stringify(preview), 'utf8'))], trx);
+}
+
+/** The stored plan preview of a run, if it has one (dry runs and held runs). */
+export async function loadPlanPreview({ staging }: Pick<Repositories, 'staging'>, runId: string): Promise<PlanPreview | undefined> {
+  const bytes = await staging.readAll(runId, 'preview');
+  return bytes ? (JSON.parse((await gunzipAsync(bytes)).toString('utf8')) as PlanPreview) : undefined;
 }

@@ -48,4 +48,6 @@ export interface ImportRequest {
   maxRowsPerRun?: number;
   /** Who runs it (the CLI process, a worker): the run is leased to it, and failed RUN_ABANDONED if the lease runs out. */
   owner?: RunOwner;
+  /** Who the department history records (`cli:<os user>`, `schedule:<name>`, a token id); unset: `unknown`. */
+  actor?: string;
 }

@@ -7,8 +7,7 @@
  * behind, and the source is opened afresh for each.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Db, describeError } from '../adapters/db/index.js';
-import { type ImportReport, type ImportRequest, type ImportSource, runImport } from './importService.js';
+import { type ImportPorts, type ImportReport, type ImportRequest, type ImportSource, runImport } from './importService.js';
 import { markRunFailed } from './queuedRun.js';
 import { isTransientFault } from './transientFaults.js';
 
@@ -21,7 +20,7 @@ export interface RetryPolicy {
 }
 
 export async function runImportWithRetries(
-  db: Db,
+  repos: ImportPorts,
   req: Omit<ImportRequest, 'source' | 'runId' | 'failRunOnError' | 'onRunCreated'>,
   openSource: () => Promise<ImportSource>,
   retry: RetryPolicy,
@@ -30,7 +29,7 @@ export async function runImportWithRetries(
   for (let attempt = 1; ; attempt++) {
     const last = attempt >= Math.max(1, retry.attempts);
     try {
-      return await runImport(db, {
+      return await runImport(repos, {
         ...req,
         source: await openSource(),
         ...(runId === undefined ? { onRunCreated: (id: string) => (runId = id) } : { runId }),
@@ -41,7 +40,7 @@ export async function runImportWithRetries(
       const again = !last && isTransientFault(err);
       if (!again) {
         // Not worth another attempt: close the run now, so the history never shows it running.
-        if (!last && runId !== undefined) await markRunFailed(db, runId, 'INTERNAL_ERROR', describeError(err)).catch(() => undefined);
+        if (!last && runId !== undefined) await markRunFailed(repos, runId, 'INTERNAL_ERROR', repos.transactions.describeError(err)).catch(() => undefined);
         throw err;
       }
       const pauseMs = retry.backoffMs * 2 ** (attempt - 1);

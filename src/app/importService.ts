@@ -12,16 +12,20 @@ import { failedRecords, readShapedRows, type ShapedFile } from '../core/pipeline
 import type { RunStatus } from '../core/runLifecycle.js';
 import { type ImportReport, outcomes, type ReportBody } from '../core/runOutcome.js';
 import { normaliseOrganizationCode, organizationCode } from '../core/organizationCode.js';
-import type { Db } from '../adapters/db/index.js';
-import { describeError, importRunsRepo, withOrganizationLock } from '../adapters/db/index.js';
 import { newRunId } from '../ids.js';
+import { announceRunEnded } from './runAnnouncements.js';
 import type { ImportRequest, ThresholdPolicy } from './importRequest.js';
-import { type Decided, planUnderLock } from './importUnderLock.js';
+import { type Decided, type LockedRunPorts, planUnderLock } from './importUnderLock.js';
+import type { Repositories } from './ports.js';
 import { loadStoredReport } from './runReport.js';
+import { RunCancelledError } from './runCancellation.js';
 
 export type { ImportProgress, ImportRequest, ImportSource, ThresholdPolicy } from './importRequest.js';
 export type { ImportReport } from '../core/runOutcome.js';
 export type { RunStatus } from '../core/runLifecycle.js';
+
+/** What one import run reads and writes: the steps' repositories, the lock, and the storage's error text. */
+export type ImportPorts = LockedRunPorts & Pick<Repositories, 'lock' | 'transactions' | 'webhooks'>;
 
 /** The run this attempt is for; `started` false when another attempt already finished it. */
 interface StartedRun {
@@ -38,19 +42,18 @@ interface ReadFile {
   organizationCode: string;
 }
 
-export async function runImport(db: Db, req: ImportRequest): Promise<ImportReport> {
-  const run = await startRun(db, req);
-  if (!run.started) return loadStoredReport(db, run.runId);
+export async function runImport(repos: ImportPorts, req: ImportRequest): Promise<ImportReport> {
+  const run = await startRun(repos, req);
+  if (!run.started) return loadStoredReport(repos, run.runId);
   const body = emptyReportBody(run.runId, req);
   try {
-    const file = await readFile(db, run, req, body);
-    const decided = await withOrganizationLock(
-      db,
+    const file = await readFile(repos, run, req, body);
+    const decided = await repos.lock.withOrganizationLock(
       file.organizationCode,
       (trx) =>
         planUnderLock(
           {
-            db,
+            repos,
             runId: run.runId,
             organizationCode: file.organizationCode,
             options: req.options,
@@ -60,22 +63,24 @@ export async function runImport(db: Db, req: ImportRequest): Promise<ImportRepor
             warnings: body.warnings,
             failedRaw: (plan) => failedRecords(file.shaped, plan),
             ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+            ...(req.actor ? { actor: req.actor } : {}),
           },
           trx,
         ),
       { timeoutSeconds: req.lockTimeoutSeconds ?? 600 },
     );
     // Another attempt finished the run while this one waited for the lock.
-    if (decided === null) return loadStoredReport(db, run.runId);
+    if (decided === null) return loadStoredReport(repos, run.runId);
+    // Committed: the run's final status (or needs_approval) is stored. Never throws.
+    await announceRunEnded(repos, run.runId);
     return finishReport(req, body, file, decided);
   } catch (err) {
-    return failRun(db, run, req, body, err);
+    return failRun(repos, run, req, body, err);
   }
 }
 
 /** Step 1: create (or take over) the run. */
-async function startRun(db: Db, req: ImportRequest): Promise<StartedRun> {
-  const runs = importRunsRepo(db);
+async function startRun({ runs }: Pick<Repositories, 'runs'>, req: ImportRequest): Promise<StartedRun> {
   const opts = req.options;
   const runId =
     req.runId ??
@@ -88,6 +93,7 @@ async function startRun(db: Db, req: ImportRequest): Promise<StartedRun> {
       dryRun: opts.dryRun,
       status: 'running',
       ...(req.owner ? { owner: req.owner } : {}),
+      ...(req.actor ? { submittedBy: req.actor } : {}),
     }));
   if (req.runId === undefined) req.onRunCreated?.(runId);
   const policy: ThresholdPolicy = opts.dryRun ? 'fail' : (req.overThreshold ?? 'fail');
@@ -114,7 +120,7 @@ function emptyReportBody(runId: string, req: ImportRequest): ReportBody {
 }
 
 /** Step 2: read and shape the file (bounded by the row limit), and record what it is. */
-async function readFile(db: Db, run: StartedRun, req: ImportRequest, body: ReportBody): Promise<ReadFile> {
+async function readFile({ runs }: Pick<Repositories, 'runs'>, run: StartedRun, req: ImportRequest, body: ReportBody): Promise<ReadFile> {
   const hash = createHash('sha256');
   async function* hashed(): AsyncIterable<Uint8Array> {
     for await (const chunk of req.source.bytes) {
@@ -128,17 +134,18 @@ async function readFile(db: Db, run: StartedRun, req: ImportRequest, body: Repor
     onRowsRead: (rowsDone) => req.onProgress?.({ phase: 'reading', rowsDone }),
   });
   body.format = shaped.format;
+  if (shaped.sheet !== undefined) body.sheet = shaped.sheet;
   body.columns = shaped.columns;
   body.warnings.push(...shaped.warnings);
   const code = resolveOrganizationCode(req.organizationCode, shaped.documentOrganization?.code, shaped.mappingOrganization);
   body.organization = code;
-  await importRunsRepo(db).recordInput(run.runId, { organizationCode: code, sha256: hash.digest('hex'), format: shaped.format, columns: shaped.columns });
+  await runs.recordInput(run.runId, { organizationCode: code, sha256: hash.digest('hex'), format: shaped.format, columns: shaped.columns });
   req.onProgress?.({ phase: 'planning', rowsDone: 0, rowsTotal: shaped.inputRows });
   return { shaped, organizationCode: code };
 }
 
 /** Step 4: the report of a run that got through its lock (applied, dry run, held or atomic abort). */
-function finishReport(req: ImportRequest, body: ReportBody, file: ReadFile, { plan, outcome }: Decided): ImportReport {
+function finishReport(req: ImportRequest, body: ReportBody, file: ReadFile, { plan, outcome, preview }: Decided): ImportReport {
   body.warnings.push(...plan.warnings);
   req.onProgress?.({ phase: 'done', rowsDone: plan.counts.rows, rowsTotal: plan.counts.rows });
   return {
@@ -147,27 +154,36 @@ function finishReport(req: ImportRequest, body: ReportBody, file: ReadFile, { pl
     errors: plan.errors,
     rowResults: plan.rowResults,
     failedRaw: failedRecords(file.shaped, plan),
+    ...(preview ? { plan: preview } : {}),
     ...outcome,
   };
 }
 
 /** A run that stopped on an error: a FileError fails the run with its code; anything else is thrown on. */
-async function failRun(db: Db, run: StartedRun, req: ImportRequest, body: ReportBody, err: unknown): Promise<ImportReport> {
-  const runs = importRunsRepo(db);
+async function failRun({ runs, transactions, webhooks }: Pick<Repositories, 'runs' | 'transactions' | 'webhooks'>, run: StartedRun, req: ImportRequest, body: ReportBody, err: unknown): Promise<ImportReport> {
   const from = run.from ? { from: run.from } : {};
+  if (err instanceof RunCancelledError) {
+    // Interrupted on request (runCancellation.ts): the transaction rolled back; the run says so.
+    await runs.cancelRun(run.runId, { code: err.code, message: err.message }).catch(() => undefined);
+    await announceRunEnded({ runs, webhooks }, run.runId);
+    err.runId = run.runId;
+    throw err;
+  }
   if (!isFileError(err)) {
     // Transient or internal. A queue worker retries and records the final
     // failure itself; an in-process caller (the CLI) asks for the run to be
     // closed now, so the history never shows it running forever.
     if (req.failRunOnError) {
       // Trimmed: a driver error's message carries the whole SQL statement.
-      const error = { code: 'INTERNAL_ERROR', message: describeError(err) };
+      const error = { code: 'INTERNAL_ERROR', message: transactions.describeError(err) };
       await runs.finishRun(run.runId, { status: 'failed', counts: body.counts, error, warnings: body.warnings, ...from }).catch(() => undefined);
+      await announceRunEnded({ runs, webhooks }, run.runId);
     }
     throw err;
   }
   const outcome = outcomes.failed({ code: err.code, message: err.message, ...(err.line === undefined ? {} : { line: err.line }) });
   await runs.finishRun(run.runId, { status: 'failed', counts: body.counts, error: outcome.fileError, warnings: body.warnings, ...from });
+  await announceRunEnded({ runs, webhooks }, run.runId);
   return { ...body, ...outcome };
 }
 

@@ -17,11 +17,13 @@ export const JOB_NAMES = {
   importDepartments: 'import-departments',
   syncSource: 'sync-source',
   retryFailedRows: 'retry-failed-rows',
+  deliverWebhook: 'deliver-webhook',
+  pruneHistory: 'prune-history',
 } as const;
 
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 /** Jobs that process one run (job id = run id). */
-export type RunJobName = Exclude<JobName, 'sync-source'>;
+export type RunJobName = Exclude<JobName, 'sync-source' | 'deliver-webhook' | 'prune-history'>;
 
 export const ALL_JOB_NAMES: readonly JobName[] = Object.values(JOB_NAMES);
 
@@ -48,7 +50,16 @@ export const SyncSourcePayloadSchema = z.object({
 });
 export type SyncSourcePayload = z.infer<typeof SyncSourcePayloadSchema>;
 
-export type SyncSourceResult = { skipped: true; reason: string } | { skipped: false; runId: string; duplicate: boolean };
+/** deliver-webhook: one recorded delivery (its id is the job id). */
+export const DeliverWebhookPayloadSchema = z.object({ deliveryId: z.string().regex(/^whd_[0-9A-Za-z]+$/) });
+export type DeliverWebhookPayload = z.infer<typeof DeliverWebhookPayloadSchema>;
+
+/** prune-history: no payload (the retention period is the worker's configuration); added once a day by the worker's job scheduler. */
+export const PruneHistoryPayloadSchema = z.object({}).passthrough();
+export type PruneHistoryPayload = z.infer<typeof PruneHistoryPayloadSchema>;
+export const PRUNE_HISTORY_SCHEDULER_ID = 'orgsync:prune-history';
+
+export type SyncSourceResult = { skipped: true; reason: string; runId?: string } | { skipped: false; runId: string; duplicate: boolean };
 
 /** Job progress, as job.updateProgress reports it and the run row mirrors it. */
 export interface RunProgress {

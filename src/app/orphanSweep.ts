@@ -18,12 +18,12 @@
  */
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Db } from '../adapters/db/index.js';
-import { importRunsRepo } from '../adapters/db/index.js';
 import { isRunJobName, type RunJobPayload } from './jobContracts.js';
+import type { Repositories } from './ports.js';
+import { announceRunEnded } from './runAnnouncements.js';
 
 export interface SweepDeps {
-  db: Db;
+  repos: Pick<Repositories, 'runs' | 'webhooks'>;
   redis: Redis;
   queue: Queue;
 }
@@ -39,12 +39,14 @@ export interface SweepResult {
 }
 
 /** Fails the running in-process runs whose owner stopped renewing its lease. Needs only the database. */
-export async function sweepAbandonedRuns(db: Db, now = new Date()): Promise<string[]> {
-  return importRunsRepo(db).failAbandoned(now);
+export async function sweepAbandonedRuns(repos: Pick<Repositories, 'runs' | 'webhooks'>, now = new Date()): Promise<string[]> {
+  const failed = await repos.runs.failAbandoned(now);
+  for (const runId of failed) await announceRunEnded(repos, runId);
+  return failed;
 }
 
 export async function sweepOrphans(deps: SweepDeps, { minAgeMs }: { minAgeMs: number }): Promise<SweepResult> {
-  const repo = importRunsRepo(deps.db);
+  const repo = deps.repos.runs;
   const runs = await repo.listUnfinishedJobRuns({ createdBefore: new Date(Date.now() - minAgeMs) });
   // Loaded here, not at the top: the CLI's in-process import only needs sweepAbandonedRuns,
   // and loading BullMQ would add ~0.15 s to its start-up.
@@ -58,7 +60,10 @@ export async function sweepOrphans(deps: SweepDeps, { minAgeMs }: { minAgeMs: nu
       lost.push({ name: run.jobName, data: { runId: run.id }, opts: { jobId: run.id } });
       result.requeued.push(run.id);
     } else if (job?.state === 'failed') {
-      if (await repo.failRun(run.id, { code: 'JOB_LOST', message: `the queue gave the job up: ${job.reason}` })) result.failed.push(run.id);
+      if (await repo.failRun(run.id, { code: 'JOB_LOST', message: `the queue gave the job up: ${job.reason}` })) {
+        result.failed.push(run.id);
+        await announceRunEnded(deps.repos, run.id);
+      }
     } else if (job?.state === 'completed') {
       result.inconsistent.push(run.id);
     }
@@ -69,7 +74,7 @@ export async function sweepOrphans(deps: SweepDeps, { minAgeMs }: { minAgeMs: nu
     const still = new Set((await repo.listUnfinishedJobRuns({ createdBefore: new Date(), limit: 1000 })).map((r) => r.id));
     result.inconsistent = result.inconsistent.filter((id) => still.has(id));
   }
-  result.abandoned = await sweepAbandonedRuns(deps.db);
+  result.abandoned = await sweepAbandonedRuns(deps.repos);
   result.pruned = await repo.pruneFinishedStaging();
   return result;
 }

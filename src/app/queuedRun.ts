@@ -7,12 +7,12 @@
  * organization's lock, and its apply is one transaction, so a run killed
  * half-way left nothing behind and simply runs again.
  */
-import type { Db } from '../adapters/db/index.js';
-import { FINAL_RUN_STATUSES, type ImportRunRecord, importRunsRepo, stagingRepo } from '../adapters/db/index.js';
 import { OrgsyncError, RUN_FAILURE_CODES, type RunFailureCode } from '../core/errors.js';
 import { type ImportOptions, importOptionsInput, parseImportOptions } from '../core/importOptions.js';
-import type { RunOwner } from '../core/runLifecycle.js';
-import { type ImportProgress, type ImportReport, runImport } from './importService.js';
+import { FINAL_RUN_STATUSES, type RunOwner } from '../core/runLifecycle.js';
+import { announceRunEnded } from './runAnnouncements.js';
+import { type ImportPorts, type ImportProgress, type ImportReport, runImport } from './importService.js';
+import type { ImportRunRecord, Repositories } from './ports.js';
 import { loadStoredReport, RunNotFoundError } from './runReport.js';
 
 // The codes live in the one registry; re-exported for the jobs that record them.
@@ -37,31 +37,36 @@ export interface QueuedRunOptions {
   owner?: RunOwner;
   /** The most rows the run may read (ORGSYNC_MAX_ROWS_PER_RUN; unset: the default). */
   maxRowsPerRun?: number;
+  /** Who runs it (an approval: who approves, recorded as approved_by). */
+  actor?: string;
 }
 
-export async function markRunFailed(db: Db, runId: string, code: RunFailureCode, message: string): Promise<boolean> {
-  return importRunsRepo(db).failRun(runId, { code, message });
+export async function markRunFailed(repos: Pick<Repositories, 'runs' | 'webhooks'>, runId: string, code: RunFailureCode, message: string): Promise<boolean> {
+  const failed = await repos.runs.failRun(runId, { code, message });
+  // Only the call that moved the run to failed announces it (never throws).
+  if (failed) await announceRunEnded(repos, runId);
+  return failed;
 }
 
-export async function executeQueuedRun(db: Db, runId: string, opts: QueuedRunOptions): Promise<ImportReport> {
-  const run = await importRunsRepo(db).getRun(runId);
+export async function executeQueuedRun(repos: ImportPorts, runId: string, opts: QueuedRunOptions): Promise<ImportReport> {
+  const run = await repos.runs.getRun(runId);
   if (!run) throw new RunUnrunnableError('RUN_NOT_FOUND', new RunNotFoundError(runId).message);
   if (FINAL_RUN_STATUSES.includes(run.status) || (run.status === 'needs_approval') !== (opts.approve ?? false)) {
-    return loadStoredReport(db, runId);
+    return loadStoredReport(repos, runId);
   }
 
   const parsed = parseImportOptions(importOptionsInput(run.options as unknown as ImportOptions));
   if (!parsed.ok) {
-    if (!opts.approve) await markRunFailed(db, runId, 'INVALID_RUN_OPTIONS', parsed.message);
+    if (!opts.approve) await markRunFailed(repos, runId, 'INVALID_RUN_OPTIONS', parsed.message);
     throw new RunUnrunnableError('INVALID_RUN_OPTIONS', `run ${runId}: ${parsed.message}`);
   }
-  const staging = stagingRepo(db);
+  const { staging } = repos;
   if (!(await staging.has(runId, 'input'))) {
-    if (!opts.approve) await markRunFailed(db, runId, 'INPUT_MISSING', RUN_FAILURE_CODES.INPUT_MISSING);
+    if (!opts.approve) await markRunFailed(repos, runId, 'INPUT_MISSING', RUN_FAILURE_CODES.INPUT_MISSING);
     throw new RunUnrunnableError('INPUT_MISSING', `run ${runId}: ${RUN_FAILURE_CODES.INPUT_MISSING}`);
   }
   opts.onStart?.(run);
-  const report = await runImport(db, {
+  const report = await runImport(repos, {
     runId,
     organizationCode: run.organizationCode === '' ? undefined : run.organizationCode,
     source: { name: run.sourceName, bytes: staging.read(runId, 'input') },
@@ -70,10 +75,13 @@ export async function executeQueuedRun(db: Db, runId: string, opts: QueuedRunOpt
     lockTimeoutSeconds: opts.lockTimeoutSeconds,
     ...(opts.owner ? { owner: opts.owner } : {}),
     ...(opts.maxRowsPerRun === undefined ? {} : { maxRowsPerRun: opts.maxRowsPerRun }),
+    ...(opts.actor === undefined ? {} : { actor: opts.actor }),
     // Nobody is watching a queued run: a sync over its threshold waits for `orgsync approve`.
     overThreshold: opts.approve ? 'approve' : 'hold',
+    // Otherwise the department history's actor is who submitted the run (a token, cli:<user>, schedule:<name>).
+    ...(opts.actor === undefined && run.submittedBy ? { actor: run.submittedBy } : {}),
   });
   // The input is only needed while the run may run again, or be approved.
-  if (report.status !== 'needs_approval') await staging.remove(runId, ['input']);
+  if (report.status !== 'needs_approval' || report.dryRun) await staging.remove(runId, ['input']);
   return report;
 }

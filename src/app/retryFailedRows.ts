@@ -9,11 +9,10 @@
  * i + 2, which is the row number the JSON reader gives it. A row map staged
  * with it (original row numbers, in the same order) ties the two together.
  */
-import type { Db } from '../adapters/db/index.js';
-import { importRunsRepo, stagingRepo } from '../adapters/db/index.js';
 import { type ImportOptions, importOptionsInput, parseImportOptions } from '../core/importOptions.js';
 import { isFailedOrSkipped } from '../core/model.js';
 import { JOB_NAMES } from './jobContracts.js';
+import type { Repositories } from './ports.js';
 import { RunNotFoundError } from './runReport.js';
 import { bufferSource, type SubmitDeps, type SubmitResult, submitImport } from './submitImport.js';
 import { OrgsyncError } from '../core/errors.js';
@@ -28,14 +27,19 @@ export class RetryNotPossibleError extends OrgsyncError {
 /** The row number the JSON reader gives the i-th record of a retry input. */
 const lineOfRecord = (i: number): number => i + 2;
 
-export async function submitRetry(deps: SubmitDeps, originalRunId: string): Promise<SubmitResult & { kind: 'submitted' }> {
-  const run = await importRunsRepo(deps.db).getRun(originalRunId);
+export async function submitRetry(
+  deps: SubmitDeps,
+  originalRunId: string,
+  /** Who asks (a token id, `cli:<os user>`): the retry run's submitter and its history's actor. */
+  submittedBy?: string,
+): Promise<SubmitResult & { kind: 'submitted' }> {
+  const run = await deps.repos.runs.getRun(originalRunId);
   if (!run) throw new RunNotFoundError(originalRunId);
   const retryable = run.status === 'completed_with_errors' || (run.status === 'failed' && run.errorCode === 'ATOMIC_ABORTED');
   if (!retryable) {
     throw new RetryNotPossibleError(`run ${originalRunId} is ${run.status}: only runs that finished with row errors can be retried`);
   }
-  const rows = await importRunsRepo(deps.db).unresolvedFailedRows(originalRunId);
+  const rows = await deps.repos.runs.unresolvedFailedRows(originalRunId);
   if (rows.length === 0) throw new RetryNotPossibleError(`run ${originalRunId} has no failed rows left to retry`);
 
   // Only the failed rows, so never a sync (it would deactivate everything else); always JSON (see above).
@@ -48,6 +52,7 @@ export async function submitRetry(deps: SubmitDeps, originalRunId: string): Prom
     options: parsed.value,
     jobName: JOB_NAMES.retryFailedRows,
     parentRunId: originalRunId,
+    ...(submittedBy === undefined ? {} : { submittedBy }),
     extraStaging: [{ kind: 'rowmap', bytes: Buffer.from(JSON.stringify(rows.map((r) => r.rowNumber))) }],
   });
   if (result.kind !== 'submitted') throw new Error('a retry is never skipped');
@@ -59,11 +64,9 @@ export async function submitRetry(deps: SubmitDeps, originalRunId: string): Prom
  * Idempotent (the row map is consumed), so a re-delivered job may call it again.
  * Returns the number of rows marked.
  */
-export async function markRetriedRows(db: Db, retryRunId: string): Promise<number> {
-  const runs = importRunsRepo(db);
+export async function markRetriedRows({ runs, staging }: Pick<Repositories, 'runs' | 'staging'>, retryRunId: string): Promise<number> {
   const run = await runs.getRun(retryRunId);
   if (!run?.parentRunId || run.dryRun || (run.status !== 'completed' && run.status !== 'completed_with_errors')) return 0;
-  const staging = stagingRepo(db);
   const map = await staging.readAll(retryRunId, 'rowmap');
   if (!map) return 0;
   const originalRows = JSON.parse(map.toString('utf8')) as number[];

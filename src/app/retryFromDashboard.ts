@@ -12,19 +12,19 @@
  * The rerun then has the guarantees of every queued run: one transaction under
  * the organization's lock, planned from the departments as they are now.
  */
-import { type Db, importRunsRepo, stagingRepo } from '../adapters/db/index.js';
+import type { Repositories } from './ports.js';
 
 export type DashboardRetryVerdict = { allow: true; reopened: boolean } | { allow: false; message: string };
 
-export async function prepareRunRetry(db: Db, runId: string): Promise<DashboardRetryVerdict> {
-  const run = await importRunsRepo(db).getRun(runId);
+export async function prepareRunRetry({ runs, staging }: Pick<Repositories, 'runs' | 'staging'>, runId: string): Promise<DashboardRetryVerdict> {
+  const run = await runs.getRun(runId);
   // Not a run of ours, or not failed (a completed job re-run is a no-op): let BullMQ retry it.
   if (!run || run.status !== 'failed') return { allow: true, reopened: false };
-  if (!(await stagingRepo(db).has(runId, 'input'))) {
+  if (!(await staging.has(runId, 'input'))) {
     return {
       allow: false,
       message: `Run ${runId} failed on its input (${run.errorCode ?? 'error'}); retrying cannot change that. Fix the file and upload it again.`,
     };
   }
-  return { allow: true, reopened: await importRunsRepo(db).reopenRun(runId) };
+  return { allow: true, reopened: await runs.reopenRun(runId) };
 }

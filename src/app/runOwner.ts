@@ -12,9 +12,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Db } from '../adapters/db/index.js';
-import { importRunsRepo } from '../adapters/db/index.js';
 import type { RunOwner } from '../core/runLifecycle.js';
+import type { Repositories } from './ports.js';
 
 export const DEFAULT_RUN_LEASE_SECONDS = 120;
 
@@ -32,16 +31,15 @@ export function newRunOwner(leaseSeconds: number): RunOwner {
   return { id: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, leaseSeconds };
 }
 
-export function startRunOwner(db: Db, opts: { leaseSeconds: number; onError?: (err: unknown) => void }): RunOwnerHandle {
+export function startRunOwner({ runs }: Pick<Repositories, 'runs'>, opts: { leaseSeconds: number; onError?: (err: unknown) => void }): RunOwnerHandle {
   const owner = newRunOwner(opts.leaseSeconds);
-  const repo = importRunsRepo(db);
   let inFlight = false;
   const timer = setInterval(
     () => {
       // A renewal stuck behind a lock must not pile up others behind it.
       if (inFlight) return;
       inFlight = true;
-      repo
+      runs
         .renewLeases(owner)
         .catch((err: unknown) => opts.onError?.(err))
         .finally(() => {

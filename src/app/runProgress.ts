@@ -8,10 +8,9 @@
  * write must not slow or fail the run. Writes go out one at a time, in order;
  * flush() waits for the last one before the job reports its result.
  */
-import type { Db } from '../adapters/db/index.js';
-import { importRunsRepo } from '../adapters/db/index.js';
 import type { ImportProgress } from './importService.js';
 import type { RunProgress } from './jobContracts.js';
+import type { Repositories } from './ports.js';
 
 const MIN_INTERVAL_MS = 1000;
 
@@ -21,7 +20,7 @@ export interface ProgressMirror {
 }
 
 export function progressMirror(
-  db: Db,
+  { runs }: Pick<Repositories, 'runs'>,
   runId: string,
   publish: (p: RunProgress) => Promise<void>,
   onError: (err: unknown) => void,
@@ -38,7 +37,7 @@ export function progressMirror(
       const progress: RunProgress = { phase: p.phase, rowsDone: p.rowsDone, ...(p.rowsTotal === undefined ? {} : { rowsTotal: p.rowsTotal }) };
       chain = chain.then(async () => {
         try {
-          await Promise.all([publish(progress), importRunsRepo(db).setProgress(runId, { ...progress })]);
+          await Promise.all([publish(progress), runs.setProgress(runId, { ...progress })]);
         } catch (err) {
           onError(err);
         }

@@ -8,8 +8,7 @@ import type { RowErrorCode, RowIssue } from '../core/errors.js';
 import type { ImportCounts, RowResult } from '../core/model.js';
 import { emptyCounts } from '../core/model.js';
 import { type ImportReport, outcomeOfStoredRun } from '../core/runOutcome.js';
-import type { Db, StoredRowResult } from '../adapters/db/index.js';
-import { importRunsRepo } from '../adapters/db/index.js';
+import type { Repositories, StoredRowResult } from './ports.js';
 import { OrgsyncError } from '../core/errors.js';
 
 export class RunNotFoundError extends OrgsyncError {
@@ -41,8 +40,7 @@ function rowResultsOf(stored: readonly StoredRowResult[]): { rowResults: RowResu
   return { rowResults: [...byRow.values()], errors, failedRaw };
 }
 
-export async function loadStoredReport(db: Db, runId: string): Promise<ImportReport> {
-  const runs = importRunsRepo(db);
+export async function loadStoredReport({ runs }: Pick<Repositories, 'runs'>, runId: string): Promise<ImportReport> {
   const run = await runs.getRun(runId);
   if (!run) throw new RunNotFoundError(runId);
   const { rowResults, errors, failedRaw } = rowResultsOf(await runs.getRowResults(runId));

@@ -4,11 +4,13 @@
  * starting many workers never duplicates it. Each firing adds a sync-source
  * job; whichever worker is free runs it.
  */
-import type { JobsOptions, Queue } from 'bullmq';
-import { describeSource, parseSourceSpec } from '../adapters/sources/index.js';
+import type { JobsOptions, Queue, QueueEvents } from 'bullmq';
+import { describeSource, openSource, parseSourceSpec } from '../adapters/sources/index.js';
 import { type ImportOptions, importOptionsInput } from '../core/importOptions.js';
-import { JOB_NAMES, type SyncSourcePayload, SyncSourcePayloadSchema } from './jobContracts.js';
+import { normaliseOrganizationCode } from '../core/organizationCode.js';
+import { JOB_NAMES, type SyncSourcePayload, SyncSourcePayloadSchema, type SyncSourceResult } from './jobContracts.js';
 import { OrgsyncError } from '../core/errors.js';
+import type { Repositories } from './ports.js';
 
 const SCHEDULER_PREFIX = 'sync:';
 
@@ -41,6 +43,48 @@ export interface ScheduleInfo {
   options: Record<string, unknown>;
 }
 
+export class InvalidTimezoneError extends OrgsyncError {
+  override readonly name = 'InvalidTimezoneError';
+  constructor(tz: string) {
+    super('INVALID_TIMEZONE', `unknown time zone "${tz}": use an IANA name such as Europe/Zurich or UTC`);
+  }
+}
+
+/** Refused here, in words, rather than by the cron library with its stack (or, worse, at the first firing). */
+export function checkTimezone(tz: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    throw new InvalidTimezoneError(tz);
+  }
+}
+
+/**
+ * What a schedule needs from the world, checked when it is added: its
+ * organization exists (or the sync may create it). Returns warnings that do
+ * not stop the schedule: the source cannot be read now (a share not mounted
+ * yet, a server down): each firing tries again and records a failed run.
+ */
+export async function checkScheduleTargets(
+  repos: Pick<Repositories, 'organizations'>,
+  sources: Parameters<typeof openSource>[1],
+  input: Pick<ScheduleInput, 'organizationCode' | 'source' | 'options'>,
+): Promise<string[]> {
+  const spec = parseSourceSpec(input.source);
+  if (!input.options.createOrg && !(await repos.organizations.findByCode(normaliseOrganizationCode(input.organizationCode)))) {
+    throw new ScheduleError(`organization "${input.organizationCode}" does not exist: create it first ("orgsync org create"), or pass --create-org`);
+  }
+  try {
+    const opened = await openSource(spec, sources);
+    // Only whether it opens: close it without reading it.
+    (opened.bytes as { destroy?: () => void }).destroy?.();
+    await opened.bytes[Symbol.asyncIterator]().return?.();
+    return [];
+  } catch (err) {
+    return [`the source ${describeSource(spec)} cannot be read now (${(err as Error).message}); each sync will try again, and a failed one is recorded as a failed run`];
+  }
+}
+
 function checkName(name: string): void {
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) throw new ScheduleError(`schedule names use letters, digits, _ . - only (got "${name}")`);
 }
@@ -48,6 +92,7 @@ function checkName(name: string): void {
 export async function addSchedule(queue: Queue, jobOptions: JobsOptions, input: ScheduleInput): Promise<void> {
   checkName(input.name);
   parseSourceSpec(input.source); // refuse a bad source now rather than at 2 a.m.
+  if ('cron' in input.timing && input.timing.tz !== undefined) checkTimezone(input.timing.tz);
   const data: SyncSourcePayload = {
     schedule: input.name,
     organizationCode: input.organizationCode,
@@ -102,4 +147,34 @@ export async function runScheduleNow(queue: Queue, jobOptions: JobsOptions, name
   if (!scheduler || !data.success) throw new ScheduleError(`no schedule named "${name}"`);
   const job = await queue.add(JOB_NAMES.syncSource, data.data, jobOptions);
   return job.id ?? '';
+}
+
+/**
+ * `schedule run NAME`: fires the schedule now through the scheduler's own
+ * path (a sync-source job a worker runs) and waits for that job, which is
+ * quick (fetch and stage), for the run it leaves: submitted, skipped or
+ * failed (the source could not be read: stoppedSyncRun.ts). `ttlMs` bounds
+ * the wait for a worker to take the job.
+ */
+export async function runScheduleForRun(
+  queue: Queue,
+  events: QueueEvents,
+  jobOptions: JobsOptions,
+  name: string,
+  ttlMs: number,
+): Promise<{ runId: string; skipped: boolean }> {
+  const jobId = await runScheduleNow(queue, jobOptions, name);
+  const job = await queue.getJob(jobId);
+  if (!job) throw new ScheduleError(`the sync job ${jobId} of "${name}" vanished from the queue`);
+  try {
+    const result = (await job.waitUntilFinished(events, ttlMs)) as SyncSourceResult;
+    if (result.runId === undefined) throw new ScheduleError(`the sync of "${name}" was skipped (${result.skipped ? result.reason : 'no run'})`);
+    return { runId: result.runId, skipped: result.skipped };
+  } catch (err) {
+    // A sync that stopped on its source fails its job with "run ID: CODE: message" (jobs/syncSource.ts): the run is recorded.
+    const recorded = /^run (\S+): /.exec((err as Error).message);
+    if (recorded?.[1]) return { runId: recorded[1], skipped: false };
+    if (err instanceof ScheduleError) throw err;
+    throw new ScheduleError(`the sync of "${name}" (job ${jobId}) did not end with a run: ${(err as Error).message}`);
+  }
 }

@@ -12,18 +12,18 @@
  */
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Knex } from 'knex';
-import type { Db, StagingKind } from '../adapters/db/index.js';
-import { importRunsRepo, isDuplicateKeyError, stagingRepo, TABLES } from '../adapters/db/index.js';
 import { type FileError, isFileError } from '../core/errors.js';
 import type { ImportOptions } from '../core/importOptions.js';
 import { normaliseOrganizationCode } from '../core/organizationCode.js';
 import { newRunId } from '../ids.js';
 import type { ImportSource } from './importService.js';
 import { JOB_NAMES, type RunJobName, type RunJobPayload } from './jobContracts.js';
+import type { Repositories, StagingKind, Tx } from './ports.js';
+
+export type SubmitPorts = Pick<Repositories, 'runs' | 'staging' | 'transactions'>;
 
 export interface SubmitDeps {
-  db: Db;
+  repos: SubmitPorts;
   queue: Queue;
 }
 
@@ -34,6 +34,8 @@ export interface SubmitRequest {
   jobName?: RunJobName;
   /** The run a retry re-runs rows of. */
   parentRunId?: string;
+  /** Who submits it (`tok_...`, `cli:<os user>`): recorded as submitted_by, so its submitter cannot approve it alone. */
+  submittedBy?: string;
   /** More bytes staged with the input, in the same transaction (a retry's row map). */
   extraStaging?: readonly { kind: StagingKind; bytes: Buffer }[];
   /**
@@ -41,7 +43,7 @@ export interface SubmitRequest {
    * whether to submit at all: a reason to skip, or undefined. Runs inside the
    * submission's transaction (use `trx`).
    */
-  skipIf?: (sha256: string, trx: Knex.Transaction) => Promise<string | undefined>;
+  skipIf?: (sha256: string, trx: Tx) => Promise<string | undefined>;
 }
 
 export type SubmitResult =
@@ -97,11 +99,11 @@ class Answer extends Error {
   }
 }
 
-async function stageRun(db: Db, req: SubmitRequest, runId: string, jobName: RunJobName): Promise<{ kind: 'created' } | Answer['result']> {
+async function stageRun({ runs, staging, transactions }: SubmitPorts, req: SubmitRequest, runId: string, jobName: RunJobName): Promise<{ kind: 'created' } | Answer['result']> {
   let key: string | undefined;
   try {
-    await db.knex.transaction(async (trx) => {
-      await importRunsRepo(db).createRun(
+    await transactions.transaction(async (trx) => {
+      await runs.createRun(
         {
           id: runId,
           organizationCode: req.organizationCode,
@@ -112,26 +114,26 @@ async function stageRun(db: Db, req: SubmitRequest, runId: string, jobName: RunJ
           status: 'queued',
           jobName,
           parentRunId: req.parentRunId ?? null,
+          ...(req.submittedBy ? { submittedBy: req.submittedBy } : {}),
         },
         trx,
       );
-      const staging = stagingRepo(db);
       const { sha256 } = await staging.write(runId, 'input', req.source.bytes, trx);
       for (const extra of req.extraStaging ?? []) await staging.write(runId, extra.kind, [extra.bytes], trx);
       const reason = await req.skipIf?.(sha256, trx);
       if (reason !== undefined) throw new Answer({ kind: 'skipped', reason });
       key = submissionKey({ ...req, sha256, jobName });
-      const existing = await importRunsRepo(db).findActiveSubmission(key, trx);
+      const existing = await runs.findActiveSubmission(key, trx);
       if (existing !== undefined) throw new Answer({ kind: 'duplicate', runId: existing });
       // Races with an identical submission end here: the loser gets a duplicate key error.
-      await trx(TABLES.importRuns).where('id', runId).update({ input_sha256: sha256, active_submission_key: key });
+      await runs.claimSubmission(runId, sha256, key, trx);
     });
     return { kind: 'created' };
   } catch (err) {
     if (err instanceof Answer) return err.result;
-    if (key !== undefined && isDuplicateKeyError(err)) {
+    if (key !== undefined && transactions.isDuplicateKeyError(err)) {
       // An identical submission committed first: it is the run.
-      const existing = await importRunsRepo(db).findActiveSubmission(key);
+      const existing = await runs.findActiveSubmission(key);
       if (existing !== undefined) return { kind: 'duplicate', runId: existing };
     }
     throw err;
@@ -139,11 +141,10 @@ async function stageRun(db: Db, req: SubmitRequest, runId: string, jobName: RunJ
 }
 
 /** A submission whose source failed as a file: a run, failed at once, with nothing staged. */
-async function recordRejected(db: Db, req: SubmitRequest, runId: string, jobName: RunJobName, error: FileError): Promise<SubmitResult> {
-  await db.knex.transaction(async (trx) => {
-    const runs = importRunsRepo(db);
+async function recordRejected({ runs, transactions }: SubmitPorts, req: SubmitRequest, runId: string, jobName: RunJobName, error: FileError): Promise<SubmitResult> {
+  await transactions.transaction(async (trx) => {
     await runs.createRun(
-      { id: runId, organizationCode: req.organizationCode, sourceName: req.source.name, mode: req.options.mode, options: req.options, dryRun: req.options.dryRun, jobName, parentRunId: req.parentRunId ?? null },
+      { id: runId, organizationCode: req.organizationCode, sourceName: req.source.name, mode: req.options.mode, options: req.options, dryRun: req.options.dryRun, jobName, parentRunId: req.parentRunId ?? null, ...(req.submittedBy ? { submittedBy: req.submittedBy } : {}) },
       trx,
     );
     await runs.failRun(runId, { code: error.code, message: error.message }, trx);
@@ -156,10 +157,10 @@ export async function submitImport(deps: SubmitDeps, req: SubmitRequest): Promis
   const created = newRunId();
   let staged: Awaited<ReturnType<typeof stageRun>>;
   try {
-    staged = await stageRun(deps.db, req, created, jobName);
+    staged = await stageRun(deps.repos, req, created, jobName);
   } catch (err) {
     // The staging transaction rolled back: whatever was staged of it is gone.
-    if (isFileError(err)) return recordRejected(deps.db, req, created, jobName, err);
+    if (isFileError(err)) return recordRejected(deps.repos, req, created, jobName, err);
     throw err;
   }
   if (staged.kind === 'skipped') return staged;

@@ -7,16 +7,21 @@
  * guessing hopeless, so a plain fast hash is enough (no password KDF needed).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type ApiTokenRecord, apiTokensRepo, type Db, organizationsRepo } from '../adapters/db/index.js';
 import type { Organization } from '../core/model.js';
 import { newTokenId } from '../ids.js';
 import { OrgsyncError } from '../core/errors.js';
+import type { TokenRole } from '../core/tokenRoles.js';
+import type { ApiTokenRecord, Repositories } from './ports.js';
 
 export interface Principal {
   tokenId: string;
   isAdmin: boolean;
   /** The organization the token is bound to (null: an admin token for every organization). */
   organizationId: string | null;
+  /** Organization tokens: read, write or admin (docs/api.md, "Roles"); admin tokens are 'admin'. */
+  role: TokenRole;
+  /** May approve held runs (role admin, an admin token, or created with --can-approve). */
+  canApprove: boolean;
 }
 
 export interface CreatedToken {
@@ -25,6 +30,8 @@ export interface CreatedToken {
   token: string;
   name: string;
   isAdmin: boolean;
+  role: TokenRole;
+  canApprove: boolean;
   organization: Pick<Organization, 'id' | 'code'> | null;
 }
 
@@ -38,24 +45,32 @@ export class TokenSetupError extends OrgsyncError {
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 export async function createToken(
-  db: Db,
-  input: { organizationCode?: string; isAdmin: boolean; name?: string },
+  { organizations, tokens }: Pick<Repositories, 'organizations' | 'tokens'>,
+  input: { organizationCode?: string; isAdmin: boolean; name?: string; role?: TokenRole; canApprove?: boolean },
 ): Promise<CreatedToken> {
   let organization: Organization | undefined;
   if (input.organizationCode !== undefined) {
-    organization = await organizationsRepo(db).findByCode(input.organizationCode);
+    organization = await organizations.findByCode(input.organizationCode);
     if (!organization) throw new TokenSetupError(`organization "${input.organizationCode}" does not exist`);
   } else if (!input.isAdmin) {
     throw new TokenSetupError('an organization token needs --org CODE (or pass --admin for a token that acts on every organization)');
   }
+  if (input.isAdmin && input.role !== undefined && input.role !== 'admin') {
+    throw new TokenSetupError('--admin makes the global operator token: it takes no --role (or use --role admin without --admin for an organization admin)');
+  }
+  const role: TokenRole = input.isAdmin ? 'admin' : (input.role ?? 'write');
+  if (role === 'read' && input.canApprove) throw new TokenSetupError('a read token cannot approve: --can-approve needs --role write or admin');
+  const canApprove = input.canApprove ?? false;
   const id = newTokenId();
   const secret = randomBytes(32).toString('base64url');
   const name = input.name?.trim() || (input.isAdmin ? 'admin' : `${organization!.code} token`);
-  await apiTokensRepo(db).insert({
+  await tokens.insert({
     id,
     name,
     organizationId: organization?.id ?? null,
     isAdmin: input.isAdmin,
+    role,
+    canApprove,
     secretSha256: sha256Hex(secret),
   });
   return {
@@ -63,25 +78,40 @@ export async function createToken(
     token: `${id}.${secret}`,
     name,
     isAdmin: input.isAdmin,
+    role,
+    // What the token may do, as principalOf will see it (the admin role approves whatever the flag).
+    canApprove: input.isAdmin || role === 'admin' || canApprove,
     organization: organization ? { id: organization.id, code: organization.code } : null,
   };
 }
 
 /** The principal a presented token stands for, or undefined (unknown, malformed, wrong secret or revoked). */
-export async function verifyToken(db: Db, presented: string): Promise<Principal | undefined> {
+export async function verifyToken({ tokens }: Pick<Repositories, 'tokens'>, presented: string): Promise<Principal | undefined> {
   const dot = presented.indexOf('.');
   if (dot <= 0 || presented.length > 200) return undefined;
   const id = presented.slice(0, dot);
   if (!/^tok_[0-9A-Za-z]{1,40}$/.test(id)) return undefined;
-  const record = await apiTokensRepo(db).findById(id);
+  const record = await tokens.findById(id);
   if (!record || record.revokedAt !== null) return undefined;
   return secretMatches(record, presented.slice(dot + 1)) ? principalOf(record) : undefined;
 }
 
 /** Loads a principal by token id alone: for dashboard sessions, which carry the id, never the secret. */
-export async function principalById(db: Db, tokenId: string): Promise<Principal | undefined> {
-  const record = await apiTokensRepo(db).findById(tokenId);
+export async function principalById({ tokens }: Pick<Repositories, 'tokens'>, tokenId: string): Promise<Principal | undefined> {
+  const record = await tokens.findById(tokenId);
   return record && record.revokedAt === null ? principalOf(record) : undefined;
+}
+
+/** false when there is no such token or it was already revoked. */
+export function revokeToken({ tokens }: Pick<Repositories, 'tokens'>, tokenId: string): Promise<boolean> {
+  return tokens.revoke(tokenId);
+}
+
+/** Every token without its hash, with the code of the organization it acts for. */
+export async function listTokens({ tokens, organizations }: Pick<Repositories, 'tokens' | 'organizations'>) {
+  const records = await tokens.list();
+  const codes = new Map((await organizations.list()).map((o) => [o.id, o.code]));
+  return records.map(({ secretSha256: _hash, ...t }) => ({ ...t, organizationCode: t.organizationId ? (codes.get(t.organizationId) ?? null) : null }));
 }
 
 function secretMatches(record: ApiTokenRecord, secret: string): boolean {
@@ -91,5 +121,6 @@ function secretMatches(record: ApiTokenRecord, secret: string): boolean {
 }
 
 function principalOf(record: ApiTokenRecord): Principal {
-  return { tokenId: record.id, isAdmin: record.isAdmin, organizationId: record.organizationId };
+  const role: TokenRole = record.isAdmin ? 'admin' : record.role;
+  return { tokenId: record.id, isAdmin: record.isAdmin, organizationId: record.organizationId, role, canApprove: record.isAdmin || role === 'admin' || record.canApprove };
 }

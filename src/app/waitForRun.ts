@@ -9,10 +9,10 @@
  * answer instead of hanging it.
  */
 import type { QueueEvents } from 'bullmq';
-import type { Db, ImportRunStatus } from '../adapters/db/index.js';
-import { importRunsRepo } from '../adapters/db/index.js';
+import type { RunStatus as ImportRunStatus } from '../core/runLifecycle.js';
 import type { ImportReport } from './importService.js';
 import type { RunProgress } from './jobContracts.js';
+import type { Repositories } from './ports.js';
 import { loadStoredReport } from './runReport.js';
 
 /**
@@ -27,6 +27,8 @@ const SETTLED: Readonly<Record<ImportRunStatus, boolean>> = {
   completed_with_errors: true,
   failed: true,
   needs_approval: true,
+  cancelled: true,
+  skipped: true,
 };
 
 export function isSettled(status: ImportRunStatus): boolean {
@@ -52,10 +54,10 @@ export interface WaitOptions {
 type Unbounded = WaitOptions & { timeoutMs?: undefined; signal?: undefined };
 
 /** The run's report once it settles; undefined when the time ran out or the signal aborted first. */
-export function waitForRun(db: Db, runId: string, opts?: Unbounded): Promise<ImportReport>;
-export function waitForRun(db: Db, runId: string, opts: WaitOptions): Promise<ImportReport | undefined>;
-export async function waitForRun(db: Db, runId: string, opts: WaitOptions = {}): Promise<ImportReport | undefined> {
-  const runs = importRunsRepo(db);
+export function waitForRun(repos: Pick<Repositories, 'runs'>, runId: string, opts?: Unbounded): Promise<ImportReport>;
+export function waitForRun(repos: Pick<Repositories, 'runs'>, runId: string, opts: WaitOptions): Promise<ImportReport | undefined>;
+export async function waitForRun(repos: Pick<Repositories, 'runs'>, runId: string, opts: WaitOptions = {}): Promise<ImportReport | undefined> {
+  const { runs } = repos;
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   const maxPause = opts.maxPollMs ?? (opts.events ? 5_000 : 1_000);
   // An event that arrives while the row is being read must not be lost: it is remembered, and the next pause skipped.
@@ -80,7 +82,7 @@ export async function waitForRun(db: Db, runId: string, opts: WaitOptions = {}):
     // Listening first, then looking: a run that settles in between is not missed.
     for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, maxPause)) {
       const run = await runs.getRun(runId);
-      if (run && isSettled(run.status)) return await loadStoredReport(db, runId);
+      if (run && isSettled(run.status)) return await loadStoredReport(repos, runId);
       const left = deadline - Date.now();
       if (left <= 0 || opts.signal?.aborted) return undefined;
       if (nudged) {

@@ -3,7 +3,8 @@
  * closed again however the command ends.
  */
 import { type Config, loadConfig } from '../config.js';
-import { checkDatabase, type Db, migrateLatest, openDatabase, pendingMigrations } from '../adapters/db/index.js';
+import { checkDatabase, type Db, migrateLatest, openDatabase, pendingMigrations, repositories } from '../adapters/db/index.js';
+import type { Repositories } from '../app/ports.js';
 import { OrgsyncError } from '../core/errors.js';
 
 /** A mistake in how the command was called: exit code 2. */
@@ -26,7 +27,7 @@ export function config(): Config {
  * `orgsync migrate` (one deliberate step per deployment), and a missing
  * migration is reported instead of being applied behind the operator's back.
  */
-export async function withDatabase<T>(fn: (db: Db, config: Config) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+export async function withDatabase<T>(fn: (db: Db, config: Config, repos: Repositories) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
   const cfg = config();
   const db = await openDatabase(cfg.database);
   try {
@@ -38,8 +39,16 @@ export async function withDatabase<T>(fn: (db: Db, config: Config) => Promise<T>
       }
     }
     await checkDatabase(db);
-    return await fn(db, cfg);
+    return await fn(db, cfg, repositories(db));
   } finally {
     await db.close();
   }
+}
+
+/**
+ * The database as the use cases take it: its repositories (the CLI's one
+ * place that builds them). Commands that only call use cases open this.
+ */
+export function withRepositories<T>(fn: (repos: Repositories, config: Config) => Promise<T>, opts: { migrate?: boolean } = {}): Promise<T> {
+  return withDatabase((_db, cfg, repos) => fn(repos, cfg), opts);
 }

@@ -55,12 +55,14 @@ const FLAGS: { readonly [K in OptionName]: FlagSpec } = {
   format: { value: 'format', help: 'the file format (default: from the file name or content)' },
   mapping: { value: 'file', help: 'a YAML file naming your columns in our vocabulary, with shape options (see docs/formats.md)', parse: (path) => readMappingFile(path) },
   encoding: { value: 'name', help: `${TEXT_ENCODINGS.join('|')} (default: from the byte order mark, else UTF-8)` },
+  sheet: { value: 'name|n', help: 'Excel (.xlsx): the sheet to import, by name or number from 1 (default: the first sheet with data)' },
   pathColumn: { value: 'column', help: 'one column holds the department path, e.g. "Company > Engineering > Backend"' },
   pathSeparator: { value: 'text', help: 'what separates the levels of --path-column (default " > ")' },
   levelColumns: { value: 'columns', help: 'comma-separated columns from the top level down, e.g. Division,Department,Team' },
   memberColumn: { value: 'column', help: 'each row is a member (employee) of its department: sync department_members' },
   repeatedRows: { help: 'rows may repeat a department (one row per employee or per parent): merge identical ones' },
   keepUnknownColumns: { help: 'keep columns that match no field in customData instead of ignoring them' },
+  strict: { help: 'fail the file when a column looks like a misspelled field or a parent reference but maps to nothing (default: a warning)' },
   cleanNames: { help: 'remove control characters from names, and invisible formatting characters (bidi overrides, zero-width spaces) from names and keys, each change a warning, instead of failing the row' },
 };
 
@@ -88,11 +90,18 @@ function parserOf(name: OptionName): (text: string, flag: string) => unknown {
   return FLAGS[name].parse ?? ((text) => text);
 }
 
-/** The flags of every command that imports: `--org` and the import options. */
-export function addImportOptions(cmd: Command): Command {
-  cmd.requiredOption('--org <code>', 'organization code (organizationCode)');
+/**
+ * The flags of every command that imports: `--org` and the import options.
+ * `import` may leave --org out when the file (`organization:` in YAML/JSON) or
+ * the mapping names the organization (docs/formats.md); queued commands need it.
+ */
+export function addImportOptions(cmd: Command, opts: { orgFromFile?: boolean; defaultMode?: 'upsert' | 'sync' } = {}): Command {
+  if (opts.orgFromFile) cmd.option('--org <code>', "organization code (default: the file's or the mapping's organization:)");
+  else cmd.requiredOption('--org <code>', 'organization code (organizationCode)');
   for (const name of OPTION_NAMES) {
-    const { value, help } = FLAGS[name];
+    const { value } = FLAGS[name];
+    // One story per command: `schedule add` syncs by default, and its --mode help says so.
+    const help = name === 'mode' && opts.defaultMode ? FLAGS[name].help.replace('(default upsert)', `(default ${opts.defaultMode})`) : FLAGS[name].help;
     const choices = choicesOf(name);
     cmd.option(value === undefined ? flagOf(name) : `${flagOf(name)} <${value}>`, choices ? `${choices.join('|')}: ${help}` : help);
   }

@@ -6,9 +6,29 @@
  */
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../config.js';
-import type { Db } from '../adapters/db/index.js';
+import type { Repositories } from '../app/ports.js';
 import { openQueue, openQueueEvents, openRedis } from '../adapters/queue/index.js';
-import { config, withDatabase } from './context.js';
+import { config, withRepositories } from './context.js';
+import { OrgsyncError } from '../core/errors.js';
+
+/**
+ * Queued runs are run by workers, which reach the database over the network:
+ * the embedded SQLite file (no DATABASE_URL) is this machine's alone, so a run
+ * queued there would wait forever. Refused before Redis or the file is touched.
+ */
+export class QueueNeedsMysqlError extends OrgsyncError {
+  override readonly name = 'QueueNeedsMysqlError';
+  constructor(what: string) {
+    super(
+      'QUEUE_NEEDS_MYSQL',
+      `${what} needs the shared MySQL/MariaDB database (set DATABASE_URL): workers cannot reach the embedded SQLite database, so the run would wait forever. Use "orgsync import" to import in this process instead.`,
+    );
+  }
+}
+
+export function requireSharedDatabase(what: string, cfg: Config = config()): void {
+  if (!cfg.database.url) throw new QueueNeedsMysqlError(what);
+}
 
 export interface QueueContext {
   config: Config;
@@ -42,7 +62,8 @@ export async function withQueue<T>(fn: (ctx: QueueContext) => Promise<T>): Promi
   }
 }
 
-/** The database and the queue. */
-export function withDatabaseAndQueue<T>(fn: (db: Db, ctx: QueueContext) => Promise<T>): Promise<T> {
-  return withQueue((ctx) => withDatabase((db) => fn(db, ctx)));
+/** The database's repositories and the queue. */
+export function withRepositoriesAndQueue<T>(fn: (repos: Repositories, ctx: QueueContext) => Promise<T>, what = 'queueing a run'): Promise<T> {
+  requireSharedDatabase(what);
+  return withQueue((ctx) => withRepositories((repos) => fn(repos, ctx)));
 }

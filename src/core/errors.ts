@@ -44,8 +44,12 @@ export const FILE_ERROR_CODES = {
   TOO_MANY_ALIASES: 'The YAML document expands too many aliases.',
   ROW_LIMIT_EXCEEDED: 'The file has more rows than --max-rows (or ORGSYNC_MAX_ROWS_PER_RUN, default 1,000,000) allows.',
   FILE_TOO_LARGE: 'The file is larger than the configured limit.',
+  ENCRYPTED_WORKBOOK: 'The Excel workbook is password-protected.',
+  CORRUPT_WORKBOOK: 'The Excel workbook is damaged, or is a zip bomb.',
+  SHEET_NOT_FOUND: 'The workbook has no sheet with the name or number given (--sheet, or the mapping\'s sheet).',
   INVALID_ORGANIZATION_CODE: 'The organization code is empty, too long, or holds a control or invisible character.',
   MAPPING_COLUMN_NOT_FOUND: 'A column named by the mapping (or by --path-column, --level-columns, --member-column) is not in the file.',
+  UNKNOWN_COLUMN: 'With --strict: a column looks like a misspelled field or a parent reference but maps to nothing.',
 } as const;
 
 /** Why a run failed as a whole, other than a problem with its file (FileError codes). */
@@ -56,6 +60,8 @@ export const RUN_FAILURE_CODES = {
   INTERNAL_ERROR: 'The run failed on an unexpected error; see the worker logs.',
   JOB_LOST: 'The queue gave the job up (for example its worker died more often than ORGSYNC_MAX_STALLED_COUNT allows).',
   RUN_ABANDONED: 'The process running the import (a CLI killed or crashed) stopped renewing its lease; nothing of the run was written.',
+  RUN_CANCELLED: 'The import was interrupted (SIGINT or SIGTERM): its transaction was rolled back, nothing of the run was written.',
+  SOURCE_UNCHANGED: 'A scheduled sync found its source exactly as the last successful run imported it, so it skipped the run.',
 } as const;
 export type RunFailureCode = keyof typeof RUN_FAILURE_CODES;
 
@@ -71,8 +77,11 @@ export const OPERATION_ERROR_CODES = {
   TOKEN_SETUP_FAILED: 'An API token could not be created as asked (for example for an organization that does not exist).',
   RUN_NOT_FOUND: 'No import run has this id.',
   RUN_NOT_RETRYABLE: 'The run has no failed rows that a retry could import.',
-  RUN_NOT_APPROVABLE: 'Only a run that needs approval can be approved.',
+  RUN_NOT_APPROVABLE: 'Only a run that needs approval can be approved (a dry run never can).',
+  APPROVAL_NOT_ALLOWED: 'This token may not approve the run: it needs the admin role or --can-approve, and may not approve a run it submitted itself.',
   INVALID_SCHEDULE: 'The schedule cannot be saved as given (its name, timing or options).',
+  INVALID_TIMEZONE: 'The schedule names a time zone this system does not know (use an IANA name such as Europe/Paris).',
+  QUEUE_NEEDS_MYSQL: 'Queued runs need the shared MySQL/MariaDB database (DATABASE_URL): workers cannot see the embedded SQLite file.',
   QUEUE_UNAVAILABLE: 'Redis, which holds the job queue, does not answer.',
   INVALID_SOURCE: 'The source is not a file, a directory glob or an http(s) URL orgsync accepts.',
   SOURCE_UNAVAILABLE: 'The source file, directory or URL cannot be read.',
@@ -81,6 +90,10 @@ export const OPERATION_ERROR_CODES = {
   SOURCE_TEMPORARILY_UNAVAILABLE: 'The source server or the network failed in a way a later attempt may not.',
   ORGANIZATION_BUSY: 'Another import of the organization held its lock for longer than the lock timeout.',
   JOB_REGISTRY_INVALID: "The worker's job definitions do not match the job names (a defect in orgsync).",
+  INVALID_WEBHOOK: 'The webhook cannot be added as given (its URL, events or secret), or its URL is on a private address.',
+  WEBHOOK_NOT_FOUND: 'No webhook has this id (in this organization).',
+  REVERT_CONFLICT: 'A later run or API write changed departments the run to revert touched (revert with --force to overwrite them).',
+  RUN_NOT_REVERTIBLE: 'The run wrote nothing that can be reverted (it is not finished, was a dry run, or failed).',
 } as const;
 export type OperationErrorCode = keyof typeof OPERATION_ERROR_CODES;
 
@@ -147,7 +160,8 @@ export const NO_ISSUES: RowIssue[] = Object.freeze([]) as unknown as RowIssue[];
 export class FileError extends OrgsyncError {
   override readonly name = 'FileError';
   constructor(
-    override readonly code: FileErrorCode,
+    // ATOMIC_ABORTED is an outcome (core/runOutcome.ts), never thrown.
+    override readonly code: Exclude<FileErrorCode, 'ATOMIC_ABORTED'>,
     message: string,
     /** Physical line of the file the problem was found on, when known. */
     readonly line?: number,

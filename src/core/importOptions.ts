@@ -10,7 +10,7 @@ import type { DeactivationLimit } from './plan/index.js';
 import { ColumnListSchema, EncodingSchema, MappingSchema } from './shape/mapping.js';
 import { shapeProblems } from './shape/spec.js';
 
-const FORMATS = ['csv', 'yaml', 'json', 'ndjson'] as const;
+const FORMATS = ['csv', 'yaml', 'json', 'ndjson', 'xlsx'] as const;
 
 /** `20%`, `20 %`, `0.5%` or a plain count such as `15`. */
 export function parseDeactivationLimit(text: string): DeactivationLimit | undefined {
@@ -49,6 +49,8 @@ export const ImportOptionsSchema = z.object({
   /** A mapping file's content (`--mapping FILE.yaml`, parsed): column names and shape options. */
   mapping: MappingSchema.optional(),
   encoding: EncodingSchema.optional(),
+  /** Excel: the sheet to read, by name or 1-based number. */
+  sheet: z.coerce.string().trim().min(1).max(255).optional(),
   pathColumn: z.string().trim().min(1).optional(),
   pathSeparator: z.string().min(1).optional(),
   levelColumns: ColumnListSchema.optional(),
@@ -56,6 +58,8 @@ export const ImportOptionsSchema = z.object({
   repeatedRows: boolish.optional(),
   keepUnknownColumns: boolish.optional(),
   cleanNames: boolish.optional(),
+  /** Fail the file on a column that looks like a misspelled field or a parent reference but maps to nothing. */
+  strict: boolish.optional(),
 }).superRefine((options, ctx) => {
   for (const message of shapeProblems(options)) ctx.addIssue({ code: 'custom', message });
 });

@@ -21,7 +21,7 @@ export type MatchBy = 'auto' | 'id' | 'openDepartmentId' | 'code' | 'name';
 export const MATCH_BY: readonly MatchBy[] = ['auto', 'id', 'openDepartmentId', 'code', 'name'];
 
 /** `ndjson`: one JSON object (one department) per line, read as a stream. */
-export type InputFormat = 'csv' | 'yaml' | 'json' | 'ndjson';
+export type InputFormat = 'csv' | 'yaml' | 'json' | 'ndjson' | 'xlsx';
 
 export interface Organization {
   id: string;
@@ -79,6 +79,8 @@ export interface ParentRefValue {
   value: string;
   type: ParentRefType;
   field: string;
+  /** The value is `root` or `null`: the top level, unless a department has that exact key (see plan/match.ts). */
+  rootWord?: true;
 }
 
 /** One input record after vocabulary normalisation. */

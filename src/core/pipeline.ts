@@ -37,6 +37,8 @@ export interface ShapedFile extends ShapedInput {
   documentOrganization?: { code?: string; name?: string };
   /** The organization a mapping file names. */
   mappingOrganization?: string;
+  /** Excel: the sheet read. */
+  sheet?: string;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function readShapedRows(bytes: AsyncIterable<Uint8Array>, options: 
       fileName: args.fileName,
       maxRows,
       encoding: options.encoding ?? options.mapping?.encoding,
+      sheet: options.sheet ?? options.mapping?.sheet,
       isChildrenKey: childrenKey === undefined ? isDefaultChildrenKey : (key) => key === childrenKey,
     });
     const shaped = await shapeRecords(input, spec, args.onRowsRead);
@@ -71,6 +74,7 @@ export async function readShapedRows(bytes: AsyncIterable<Uint8Array>, options: 
     return {
       ...shaped,
       format: input.format,
+      ...(input.sheet === undefined ? {} : { sheet: input.sheet }),
       ...(input.organization ? { documentOrganization: input.organization } : {}),
       ...(options.mapping?.organization ? { mappingOrganization: options.mapping.organization } : {}),
     };

@@ -12,6 +12,8 @@
  * running   -> running                   another attempt of the same run (a re-delivered job)
  * running   -> completed | completed_with_errors | failed
  * running   -> needs_approval            a sync over its threshold, held
+ * running   -> cancelled                 SIGINT/SIGTERM of an in-process import: rolled back, nothing written
+ * queued    -> skipped                   a scheduled sync whose source is unchanged: recorded, never run
  * queued    -> failed                    unrunnable (options, input gone), its job lost
  * needs_approval -> completed | completed_with_errors | failed   approved (or failing on approval)
  * needs_approval -> needs_approval       approved after the departments changed: held again
@@ -21,23 +23,26 @@
  * Pure: no I/O, so the table is tested without a database.
  */
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'needs_approval'] as const;
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'needs_approval', 'cancelled', 'skipped'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Statuses after which a run never changes again, except a failed run reopened for a retry. */
-export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'completed_with_errors', 'failed'];
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'completed_with_errors', 'failed', 'cancelled', 'skipped'];
 
 /** Where a run is created. */
 export const INITIAL_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
 
 /** For each status, the statuses a run in it may move to. */
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
-  queued: ['running', 'failed'],
-  running: ['running', 'completed', 'completed_with_errors', 'failed', 'needs_approval'],
+  queued: ['running', 'failed', 'skipped'],
+  running: ['running', 'completed', 'completed_with_errors', 'failed', 'needs_approval', 'cancelled'],
   needs_approval: ['needs_approval', 'completed', 'completed_with_errors', 'failed'],
   completed: [],
   completed_with_errors: [],
   failed: ['queued'],
+  // Final: a person stopped it, or there was nothing to do. A new run is a new submission.
+  cancelled: [],
+  skipped: [],
 };
 
 export function isRunStatus(value: unknown): value is RunStatus {

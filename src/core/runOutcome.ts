@@ -5,8 +5,9 @@
  * here; the JSON field names (`status`, `applied`, `fileError`) are the public
  * contract (README, docs/api.md) and never change.
  */
-import type { FileErrorCode, RowIssue } from './errors.js';
+import { THROWN_ERROR_CODES, type RowIssue, type ThrownErrorCode } from './errors.js';
 import type { ImportCounts, ImportMode, InputFormat, RowResult } from './model.js';
+import { type PlanPreview, planPreviewCounts } from './plan/preview.js';
 import type { RunStatus } from './runLifecycle.js';
 
 /** Why a run stopped or was held: a code from the registry, a message for a person, the file's line when known. */
@@ -27,17 +28,19 @@ export type RunOutcome =
   | { kind: 'atomic-aborted'; status: 'failed'; applied: false; fileError: RunProblem<'ATOMIC_ABORTED'> }
   /** The file or the run failed as a whole: nothing written. */
   | { kind: 'failed'; status: 'failed'; applied: false; fileError: RunProblem<FailureCode> }
+  /** Stopped without writing anything: interrupted (cancelled), or a scheduled sync with nothing new (skipped). */
+  | { kind: 'stopped'; status: 'cancelled' | 'skipped'; applied: false; fileError: RunProblem<FailureCode> }
   /** Not over yet (a report read while another attempt still runs it). */
   | { kind: 'unfinished'; status: 'queued' | 'running'; applied: false; fileError?: undefined };
 
 export type OutcomeKind = RunOutcome['kind'];
 
-/**
- * A file-level code (core/errors.ts), or why a queued run failed (INTERNAL_ERROR,
- * RETRIES_EXHAUSTED, ... in app/queuedRun.ts' RUN_FAILURE_CODES until they join
- * the registry; read back from the run history as stored).
- */
-export type FailureCode = Exclude<FileErrorCode, 'ATOMIC_ABORTED'> | 'INTERNAL_ERROR' | (string & Record<never, never>);
+/** Why a run failed as a whole: a code of the one registry (core/errors.ts). */
+export type FailureCode = Exclude<ThrownErrorCode, 'ATOMIC_ABORTED'>;
+
+function isFailureCode(code: string): code is FailureCode {
+  return code !== 'ATOMIC_ABORTED' && (THROWN_ERROR_CODES as readonly string[]).includes(code);
+}
 
 /** Everything a report says besides its outcome. */
 export interface ReportBody {
@@ -49,11 +52,15 @@ export interface ReportBody {
   errors: RowIssue[];
   warnings: string[];
   format?: InputFormat;
+  /** Excel: the sheet the rows were read from (their row numbers are that sheet's). */
+  sheet?: string;
   /** The input's columns in file order, for the fix-and-reimport CSV. */
   columns: string[];
   /** Original records of failed and skipped rows, by row number. */
   failedRaw: Map<number, Record<string, unknown>>;
   rowResults: RowResult[];
+  /** Dry runs and runs held for approval: every change the plan makes (core/plan/preview.ts). */
+  plan?: PlanPreview;
 }
 
 export type ImportReport = ReportBody & RunOutcome;
@@ -98,7 +105,16 @@ export function outcomeOfStoredRun(run: { status: RunStatus; dryRun: boolean; er
       return outcomes.held({ ...(error ?? { message: 'this sync waits for approval' }), code: 'DEACTIVATION_THRESHOLD_EXCEEDED' });
     case 'failed':
       if (error?.code === 'ATOMIC_ABORTED') return { kind: 'atomic-aborted', status, applied: false, fileError: { ...error, code: 'ATOMIC_ABORTED' } };
-      return outcomes.failed(error ?? { code: 'INTERNAL_ERROR', message: 'the run failed without a recorded reason' });
+      if (error === null) return outcomes.failed({ code: 'INTERNAL_ERROR', message: 'the run failed without a recorded reason' });
+      // Every stored code comes from the registry; one that does not (a run recorded by a
+      // newer version, say) is shown as INTERNAL_ERROR with its own words kept.
+      return outcomes.failed(isFailureCode(error.code) ? { ...error, code: error.code } : { ...error, code: 'INTERNAL_ERROR', message: `${error.code}: ${error.message}` });
+    case 'cancelled':
+    case 'skipped': {
+      const fallback = status === 'cancelled' ? ('RUN_CANCELLED' as const) : ('SOURCE_UNCHANGED' as const);
+      const problem = error !== null && isFailureCode(error.code) ? { ...error, code: error.code } : { message: error?.message ?? `the run was ${status}`, code: fallback };
+      return { kind: 'stopped', status, applied: false, fileError: problem };
+    }
     case 'queued':
     case 'running':
       return outcomes.unfinished(status);
@@ -120,5 +136,8 @@ export function reportSummary(report: ImportReport) {
     counts: report.counts,
     errors: report.errors.map((e) => ({ row: e.row, code: e.code, field: e.field, message: e.message, key: e.key ?? null })),
     warnings: report.warnings,
+    ...(report.sheet === undefined ? {} : { sheet: report.sheet }),
+    // Only how many: a queue result or a run resource never carries a whole plan (the CLI's --json adds it; HTTP pages it).
+    ...(report.plan === undefined ? {} : { planCounts: planPreviewCounts(report.plan) }),
   };
 }

@@ -4,12 +4,11 @@
  * changed sources make a new build that the next CLI start runs, two builds at once both
  * succeed, and a syntax error fails the build with the file and line.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli } from '../support/cli.js';
+import { type CliResult, REPO_ROOT, runCli, runNode } from '../support/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'orgsync-cli-build-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -45,23 +44,7 @@ function guardedEnv(extra: Record<string, string> = {}, guardPath = guard): Reco
   return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', NODE_OPTIONS: `--import ${guardPath}`, ...extra };
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cwd: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: guardedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (cwd: string, args: string[]): Promise<CliResult> => runNode(args, guardedEnv(), { cwd });
 
 describe('the compiled CLI', () => {
   it('the guard works: the TypeScript sources cannot be loaded under it', async () => {
@@ -104,7 +87,7 @@ describe('scripts/build.mjs', () => {
   mkdirSync(copy);
   for (const path of ['package.json', 'bin', 'scripts/build.mjs', 'src', 'jobs']) cpSync(join(REPO_ROOT, path), join(copy, path), { recursive: true });
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
-  const build = (): Promise<Run> => run(copy, ['scripts/build.mjs']);
+  const build = (): Promise<CliResult> => run(copy, ['scripts/build.mjs']);
   const setVersion = (v: string): void => {
     const pkg = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(copy, 'package.json'), JSON.stringify({ ...pkg, version: v }));

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { departmentsRepo, isDuplicateKeyError } from '../../src/adapters/db/index.js';
 import type { ImportPlan, Organization, StoredDepartment } from '../../src/core/model.js';
+import { buildTree, depthFirst } from '../../src/core/tree.js';
 import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { createTestOrganization, department, plan, update } from '../support/dbFixtures.js';
 
@@ -219,7 +220,8 @@ describe.each(dialects)('applyPlan (%s)', (dialect) => {
     expect(typeof loaded?.isVirtual).toBe('boolean');
     expect(typeof loaded?.depth).toBe('number');
 
-    const tree = await repo().listTree(org.id);
+    // core/tree.ts orders the listing depth first, siblings by name then id.
+    const tree = Array.from(depthFirst(buildTree(await repo().loadForOrganization(org.id))), (v) => v.node.department);
     expect(tree.map((d) => d.name)).toEqual(['Parent', 'Empty', 'Ventes \u{1F4C8}']);
   });
 

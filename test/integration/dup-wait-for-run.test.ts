@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importRunsRepo } from '../../src/adapters/db/index.js';
+import { importRunsRepo, repositories } from '../../src/adapters/db/index.js';
 import type { RunProgress } from '../../src/app/jobContracts.js';
 import { waitForRun } from '../../src/app/waitForRun.js';
 import { emptyCounts } from '../../src/core/model.js';
@@ -38,10 +38,10 @@ describe('waitForRun', () => {
 
   it('gives up (undefined) when the time runs out or the caller aborts, while the run is queued or running', async () => {
     const id = await queuedRun();
-    expect(await waitForRun(db, id, { timeoutMs: 150 })).toBeUndefined();
+    expect(await waitForRun(repositories(db), id, { timeoutMs: 150 })).toBeUndefined();
     await importRunsRepo(db).startRun(id);
     const controller = new AbortController();
-    const waiting = waitForRun(db, id, { signal: controller.signal });
+    const waiting = waitForRun(repositories(db), id, { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     expect(await waiting).toBeUndefined();
   });
@@ -49,7 +49,7 @@ describe('waitForRun', () => {
   it.each(['completed', 'completed_with_errors', 'failed', 'needs_approval'] as const)('answers with the report once the run is %s', async (status) => {
     const id = await queuedRun();
     const runs = importRunsRepo(db);
-    const waiting = waitForRun(db, id, { timeoutMs: 60_000 });
+    const waiting = waitForRun(repositories(db), id, { timeoutMs: 60_000 });
     await runs.startRun(id);
     await runs.finishRun(id, { status, counts: { ...emptyCounts(), rows: 1 }, ...(status === 'failed' ? { error: { code: 'FILE_TOO_LARGE', message: 'too large' } } : {}) });
     expect(await waiting).toMatchObject({ runId: id, status });
@@ -59,7 +59,7 @@ describe('waitForRun', () => {
     const id = await queuedRun();
     const events = new EventEmitter();
     const seen: RunProgress[] = [];
-    const waiting = waitForRun(db, id, { events: events as unknown as QueueEvents, onProgress: (p) => seen.push(p) });
+    const waiting = waitForRun(repositories(db), id, { events: events as unknown as QueueEvents, onProgress: (p) => seen.push(p) });
     const progress = { phase: 'read', rows: 10 } as unknown as RunProgress;
     events.emit('progress', { jobId: 'another-run', data: { phase: 'plan' } });
     events.emit('progress', { jobId: id, data: progress });

@@ -6,7 +6,7 @@
  * deadlocked on their INSERTs and the API answered 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stagingRepo } from '../../src/adapters/db/index.js';
+import { stagingRepo, repositories } from '../../src/adapters/db/index.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import { bufferSource, submitImport } from '../../src/app/submitImport.js';
 import { openTestDatabase, type TestDb } from '../support/db.js';
@@ -33,7 +33,7 @@ describe('concurrent submissions', () => {
     // Inputs of several chunks, so each submission inserts more than once.
     const body = (i: number) => Buffer.from(`name,code\n${Array.from({ length: 30_000 }, (_, j) => `Dept ${i}.${j},D${i}-${j}`).join('\n')}\n`);
     const results = await Promise.allSettled(
-      Array.from({ length: SUBMISSIONS }, (_, i) => submitImport({ db, queue: tq.queue }, { organizationCode: `org${i % 4}`, source: bufferSource(`f${i}.csv`, body(i)), options: options.value })),
+      Array.from({ length: SUBMISSIONS }, (_, i) => submitImport({ repos: repositories(db), queue: tq.queue }, { organizationCode: `org${i % 4}`, source: bufferSource(`f${i}.csv`, body(i)), options: options.value })),
     );
     const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason).slice(0, 200));
     expect(failed).toEqual([]);

@@ -17,7 +17,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importRunsRepo, organizationLockName } from '../../src/adapters/db/index.js';
+import { importRunsRepo, organizationLockName, repositories } from '../../src/adapters/db/index.js';
 import { openQueue, openRedis } from '../../src/adapters/queue/index.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import { bufferSource, submitImport } from '../../src/app/submitImport.js';
@@ -119,7 +119,7 @@ describe('Redis restarted under a running worker', () => {
     const options = parseImportOptions({ createOrg: true });
     if (!options.ok) throw new Error(options.message);
     const during = await submitImport(
-      { db, queue: clientQueue },
+      { repos: repositories(db), queue: clientQueue },
       { organizationCode: 'down', source: bufferSource('down.csv', Buffer.from(smallFile('down'))), options: options.value },
     );
     expect(during).toMatchObject({ kind: 'submitted', enqueued: false });

@@ -5,6 +5,7 @@
  * every error, the framework's own included, answers the documented envelope;
  * the server's error log holds a database error's SQL to a bounded size.
  */
+import { repositories } from '../../src/adapters/db/index.js';
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ describe('HTTP hardening', () => {
 
   describe('rate limit per client address before authentication (item 9)', () => {
     it('refuses an address guessing tokens with 429 before looking at its token; good tokens elsewhere are unaffected', async () => {
-      const app = await buildApp({ db: h.db, config: testConfig('harden-http-rl', { ORGSYNC_HTTP_RATE_LIMIT: '3' }), queue: h.queue, readiness: [], logger: false });
+      const app = await buildApp({ db: h.db, repos: repositories(h.db), config: testConfig('harden-http-rl', { ORGSYNC_HTTP_RATE_LIMIT: '3' }), queue: h.queue, readiness: [], logger: false });
       const from = (ip: string, auth: string | undefined) =>
         app.inject({ method: 'GET', url: '/v1/organizations/acme/departments', remoteAddress: ip, headers: auth ? { authorization: auth } : {} });
       const codes: number[] = [];
@@ -73,7 +74,7 @@ describe('HTTP hardening', () => {
     });
 
     it('login refuses a cross-site POST (Origin or Sec-Fetch-Site), and takes a same-origin one', async () => {
-      const admin = (await createToken(h.db, { isAdmin: true })).token;
+      const admin = (await createToken(repositories(h.db), { isAdmin: true })).token;
       const evil = await login(admin, { origin: 'https://evil.example' });
       expect(envelopeOf(evil)).toMatchObject({ code: 'CROSS_SITE_REQUEST', status: 403 });
       expect(evil.headers['set-cookie']).toBeUndefined();
@@ -125,7 +126,7 @@ describe('HTTP hardening', () => {
           done();
         },
       });
-      const app = await buildApp({ db: h.db, config: h.config, queue: h.queue, readiness: [], logger: { level: 'info', stream } });
+      const app = await buildApp({ db: h.db, repos: repositories(h.db), config: h.config, queue: h.queue, readiness: [], logger: { level: 'info', stream } });
       const sql = `insert into import_staging values (X'${'ab'.repeat(512 * 1024)}')`;
       const err = Object.assign(new Error(`${sql} - ER_NET_PACKET_TOO_LARGE`), { sql, bindings: [Buffer.alloc(1024 * 1024)] });
       app.log.error({ err }, 'request failed');

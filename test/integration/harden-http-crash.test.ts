@@ -10,7 +10,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/app/tokens.js';
-import { organizationsRepo } from '../../src/adapters/db/index.js';
+import { organizationsRepo, repositories } from '../../src/adapters/db/index.js';
 import { openTestDatabase, type TestDb } from '../support/db.js';
 import { cliEnv, REPO_ROOT } from '../support/cli.js';
 
@@ -43,8 +43,8 @@ describe('orgsync serve survives deep YAML/JSON in request fields and bodies', (
   beforeAll(async () => {
     db = await openTestDatabase('mysql', `harden_http_crash_${process.pid}`);
     await organizationsRepo(db).create({ code: 'acme', name: 'ACME', nameScope: 'organization' });
-    orgToken = (await createToken(db, { organizationCode: 'acme', isAdmin: false })).token;
-    adminToken = (await createToken(db, { isAdmin: true, name: 'ops' })).token;
+    orgToken = (await createToken(repositories(db), { organizationCode: 'acme', isAdmin: false })).token;
+    adminToken = (await createToken(repositories(db), { isAdmin: true, name: 'ops' })).token;
     server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
       cwd: REPO_ROOT,
       env: cliEnv(db, { LOG_LEVEL: 'info', ORGSYNC_QUEUE_PREFIX: `{harden-http-crash-${process.pid}}` }),

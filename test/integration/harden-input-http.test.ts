@@ -5,6 +5,7 @@
  * numbers used as text as written, and refuse duplicate JSON keys. What was
  * stored reads back as written, and importing it again changes nothing.
  */
+import { repositories } from '../../src/adapters/db/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStoredReport } from '../../src/app/runReport.js';
 import { dialects } from '../support/db.js';
@@ -70,7 +71,7 @@ describe.each(dialects)('hostile text on %s', (dialect) => {
       ]);
       expect(report.counts).toMatchObject(run === 0 ? { created: 1, updated: 0, failed: 3 } : { created: 0, updated: 0, unchanged: 1, failed: 3 });
       // The failed rows' records are stored for the fix-and-reimport report, the unpaired surrogate as U+FFFD.
-      const stored = await loadStoredReport(h.db, report.runId);
+      const stored = await loadStoredReport(repositories(h.db), report.runId);
       expect([...stored.failedRaw!.values()]).toEqual([
         { name: 'X\ufffd', code: 'A' },
         { name: 'X\ufffd', code: 'B' },

@@ -4,6 +4,7 @@
  * rate limiting per token, logs without secrets, and the OpenAPI document
  * (its examples parse with their schemas and match what the server returns).
  */
+import { repositories } from '../../src/adapters/db/index.js';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/adapters/http/app.js';
@@ -35,6 +36,7 @@ describe('the HTTP app', () => {
   it('/readyz answers 503 naming the dependency that does not answer, and no reason', async () => {
     const app = await buildApp({
       db: h.db,
+      repos: repositories(h.db),
       config: h.config,
       queue: h.queue,
       readiness: [
@@ -71,7 +73,7 @@ describe('the HTTP app', () => {
         done();
       },
     });
-    const app = await buildApp({ db: broken, config: h.config, queue: h.queue, readiness: [], logger: { level: 'info', stream } });
+    const app = await buildApp({ db: broken, repos: repositories(broken), config: h.config, queue: h.queue, readiness: [], logger: { level: 'info', stream } });
     await broken.close();
     const res = await call(app, token, 'GET', '/v1/organizations/acme/departments', { headers: { cookie: 'orgsync_session=secret-cookie' } });
     expect(res.statusCode).toBe(500);
@@ -87,7 +89,7 @@ describe('the HTTP app', () => {
   });
 
   it('rate limits per token, in the envelope, without slowing other tokens', async () => {
-    const app = await buildApp({ db: h.db, config: testConfig('http-app-rl', { ORGSYNC_HTTP_RATE_LIMIT: '3' }), queue: h.queue, readiness: [], logger: false });
+    const app = await buildApp({ db: h.db, repos: repositories(h.db), config: testConfig('http-app-rl', { ORGSYNC_HTTP_RATE_LIMIT: '3' }), queue: h.queue, readiness: [], logger: false });
     const other = await orgToken(h.db, 'acme');
     const codes: number[] = [];
     for (let i = 0; i < 4; i++) codes.push((await call(app, token, 'GET', '/v1/organizations/acme/departments')).statusCode);

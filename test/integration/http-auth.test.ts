@@ -33,6 +33,8 @@ const PUBLIC_ROUTES = [
 ].sort();
 
 const DASHBOARD = /^\/admin\/queues(\/|$)/;
+/** Outside /v1 and not the dashboard: the Prometheus scrape, for admin tokens only. */
+const ADMIN_TOKEN_ROUTES = ['/metrics'];
 
 function concrete(url: string, org: string): string {
   return url
@@ -98,8 +100,12 @@ describe.each(dialects)('authentication on %s', (dialect) => {
   it('the public routes are exactly the policy, answer without a token, and the reference documents the whole /v1 API', async () => {
     const isPublic = (url: string) => PUBLIC.some((p) => p.test(url));
     expect(h.app.routeTable.filter((r) => isPublic(r.url)).map((r) => `${r.method} ${r.url}`).sort()).toEqual(PUBLIC_ROUTES);
-    // Everything else is either the token-guarded API or the session-guarded dashboard.
-    expect(h.app.routeTable.filter((r) => !isPublic(r.url) && !r.url.startsWith('/v1/') && !DASHBOARD.test(r.url))).toEqual([]);
+    // Everything else is either the token-guarded API, the session-guarded dashboard or an admin-token route.
+    expect(h.app.routeTable.filter((r) => !isPublic(r.url) && !r.url.startsWith('/v1/') && !DASHBOARD.test(r.url) && !ADMIN_TOKEN_ROUTES.includes(r.url))).toEqual([]);
+    for (const url of ADMIN_TOKEN_ROUTES) {
+      expect((await h.app.inject(url)).statusCode, url).toBe(401);
+      expect((await call(h.app, acme, 'GET', url)).statusCode, url).toBe(403);
+    }
     // Every /v1 route names its organization, so the tenancy check (404 for another organization) applies to all of them.
     expect(h.app.routeTable.filter((r) => r.url.startsWith('/v1/') && !r.url.startsWith('/v1/organizations/:org'))).toEqual([]);
     for (const url of ['/healthz', '/openapi.json', '/docs/json', '/docs/yaml', '/docs/static/swagger-initializer.js', '/admin/login']) {

@@ -9,7 +9,7 @@ import { QueueEvents } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiTokensRepo } from '../../src/adapters/db/index.js';
+import { apiTokensRepo, repositories } from '../../src/adapters/db/index.js';
 import { createToken } from '../../src/app/tokens.js';
 import { call, createOrg, envelopeOf, type HttpHarness, openHttpHarness, orgToken, REDIS_TEST_URL } from '../support/httpHarness.js';
 
@@ -54,7 +54,7 @@ describe('dashboard access', () => {
   it('only an admin token logs in; the session cookie is HttpOnly, SameSite=Strict, signed, and holds no secret', async () => {
     expect((await login(h.app, token)).statusCode).toBe(401);
     expect((await login(h.app, 'tok_nope.nope')).statusCode).toBe(401);
-    const admin = await createToken(h.db, { isAdmin: true });
+    const admin = await createToken(repositories(h.db), { isAdmin: true });
     const ok = await login(h.app, admin.token);
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toBe('/admin/queues');
@@ -94,7 +94,7 @@ describe('dashboard access', () => {
     await events.close();
     eventsRedis.disconnect();
     expect(await job.getState()).toBe('failed');
-    const cookie = cookieOf(await login(h.app, (await createToken(h.db, { isAdmin: true })).token));
+    const cookie = cookieOf(await login(h.app, (await createToken(repositories(h.db), { isAdmin: true })).token));
     const retry = await h.app.inject({ method: 'PUT', url: `/admin/queues/api/queues/${h.config.queue.name}/${runId}/retry`, headers: { cookie } });
     expect(retry.statusCode).toBe(409);
     expect(retry.body).toContain('upload it again');

@@ -7,19 +7,17 @@
  *
  * MariaDB only: the failure is a real GET_LOCK held on another connection.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import mysql from 'mysql2/promise';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRunsRepo, organizationLockName } from '../../src/adapters/db/index.js';
 import { mysqlTestUrl } from '../support/db.js';
 import { adminToken, call, createOrg, type HttpHarness, openHttpHarness, orgToken } from '../support/httpHarness.js';
+import { ARTIFACTS, hasChromium, launchChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
 
-describe.skipIf(!existsSync(CHROMIUM))('the queue dashboard in Chromium', () => {
+describe.skipIf(!hasChromium())('the queue dashboard in Chromium', () => {
   let h: HttpHarness;
   let browser: Browser;
   let baseUrl: string;
@@ -35,11 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the queue dashboard in Chromium', () => 
     await h.startWorker();
     await h.app.listen({ host: '127.0.0.1', port: 0 });
     baseUrl = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -125,7 +125,9 @@ describe.each(dialects)('imports API on %s', (dialect) => {
     const sync = await upload('name,code\nEngineering,ENG\n', 'text/csv', '?mode=sync&max-deactivate=0&wait=true&timeout=30');
     expect(sync.statusCode).toBe(200);
     expect(sync.json()).toMatchObject({ status: 'needs_approval', applied: false });
-    const approved = await call(h.app, token, 'POST', `${base}/${sync.json().runId}/approve`);
+    // The token that submitted the run (a write token) may not approve it: another person approves (docs/operations.md).
+    expect(envelopeOf(await call(h.app, token, 'POST', `${base}/${sync.json().runId}/approve`))).toMatchObject({ code: 'APPROVAL_NOT_ALLOWED', status: 403 });
+    const approved = await call(h.app, admin, 'POST', `${base}/${sync.json().runId}/approve`);
     expect(approved.statusCode).toBe(200);
     expect(approved.json()).toMatchObject({ status: 'completed', applied: true });
     expect(approved.json().counts.deactivated).toBeGreaterThan(0);

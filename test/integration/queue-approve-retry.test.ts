@@ -4,7 +4,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importRunsRepo, stagingRepo } from '../../src/adapters/db/index.js';
+import { importRunsRepo, stagingRepo, repositories } from '../../src/adapters/db/index.js';
 import type { ImportPlan } from '../../src/core/model.js';
 import { ApprovalNotPossibleError, approveRun } from '../../src/app/approveRun.js';
 import { RetryNotPossibleError, submitRetry } from '../../src/app/retryFailedRows.js';
@@ -38,7 +38,7 @@ describe('retry and approve', () => {
     expect(await settledRun(db, original)).toMatchObject({ status: 'completed_with_errors', counts: expect.objectContaining({ created: 2, failed: 2, skipped: 1 }) });
 
     await importText(db, 'name,code\nMissing,MISSING\n', { org: 'retry' });
-    const retry = await submitRetry({ db, queue: tq.queue }, original);
+    const retry = await submitRetry({ repos: repositories(db), queue: tq.queue }, original);
     const retried = await settledRun(db, retry.runId);
     expect(retried).toMatchObject({ parentRunId: original, jobName: 'retry-failed-rows', mode: 'upsert', status: 'completed_with_errors' });
     expect(retried.counts).toMatchObject({ rows: 3, created: 2, failed: 1 });
@@ -56,10 +56,10 @@ describe('retry and approve', () => {
       expect.arrayContaining(['Missing > Child | depth 1 | active | code C | ', 'Missing > Child > Grandchild | depth 2 | active | code G | ']),
     );
     // What is left is the row that still fails; once that is gone there is nothing to retry.
-    const again = await submitRetry({ db, queue: tq.queue }, original);
+    const again = await submitRetry({ repos: repositories(db), queue: tq.queue }, original);
     await settledRun(db, again.runId);
-    await expect(submitRetry({ db, queue: tq.queue }, retry.runId)).resolves.toMatchObject({ kind: 'submitted' });
-    await expect(submitRetry({ db, queue: tq.queue }, 'run_NOSUCHRUN')).rejects.toThrow('no import run run_NOSUCHRUN');
+    await expect(submitRetry({ repos: repositories(db), queue: tq.queue }, retry.runId)).resolves.toMatchObject({ kind: 'submitted' });
+    await expect(submitRetry({ repos: repositories(db), queue: tq.queue }, 'run_NOSUCHRUN')).rejects.toThrow('no import run run_NOSUCHRUN');
   });
 
   it('a sync over its threshold waits for approval; approve applies exactly the held plan, unless the departments changed', async () => {
@@ -77,13 +77,13 @@ describe('retry and approve', () => {
 
     // Someone changes the departments meanwhile: the held plan is stale, so approve plans again and holds that.
     await importText(db, 'name,code\nLate addition,LATE\n', { org: 'approve' });
-    const stale = await approveRun(db, partial, { lockTimeoutSeconds: 10 });
+    const stale = await approveRun(repositories(db), partial, { lockTimeoutSeconds: 10, approver: { kind: 'operator', actor: 'cli:test' } });
     expect(stale).toMatchObject({ status: 'needs_approval', applied: false, counts: expect.objectContaining({ deactivated: 9 }) });
     expect(stale.fileError?.message).toContain('changed since this plan was made');
     expect((await departmentsOf(db, 'approve')).filter((d) => d.isActive)).toHaveLength(11);
 
     const planned = JSON.parse(gunzipSync((await stagingRepo(db).readAll(partial, 'plan'))!).toString()) as ImportPlan;
-    const approved = await approveRun(db, partial, { lockTimeoutSeconds: 10 });
+    const approved = await approveRun(repositories(db), partial, { lockTimeoutSeconds: 10, approver: { kind: 'operator', actor: 'cli:test' } });
     expect(approved).toMatchObject({ status: 'completed', applied: true, counts: expect.objectContaining({ deactivated: 9, created: 1 }) });
     const after = await departmentsOf(db, 'approve');
     expect(after.filter((d) => d.isActive).map((d) => d.code).sort()).toEqual(['F', 'T0', 'T1']);
@@ -91,7 +91,7 @@ describe('retry and approve', () => {
     expect(after.find((d) => d.code === 'F')?.id).toBe(planned.creates[0]?.id);
     expect(await importRunsRepo(db).getRun(partial)).toMatchObject({ status: 'completed', errorCode: null });
     expect(await stagingRepo(db).has(partial, 'plan')).toBe(false);
-    await expect(approveRun(db, partial, { lockTimeoutSeconds: 10 })).rejects.toThrow(ApprovalNotPossibleError);
-    await expect(submitRetry({ db, queue: tq.queue }, partial)).rejects.toThrow(RetryNotPossibleError);
+    await expect(approveRun(repositories(db), partial, { lockTimeoutSeconds: 10, approver: { kind: 'operator', actor: 'cli:test' } })).rejects.toThrow(ApprovalNotPossibleError);
+    await expect(submitRetry({ repos: repositories(db), queue: tq.queue }, partial)).rejects.toThrow(RetryNotPossibleError);
   });
 });

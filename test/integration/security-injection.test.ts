@@ -107,9 +107,16 @@ describe.each(dialects)('injection strings on %s', (dialect) => {
       });
       if (i > 0) expect(d?.parentId).toBe(byName(stored, `N${i - 1} ${PAYLOADS[i - 1]}`)?.id);
     });
-    // Nothing else moved: one organization and its departments more, one run and its row results.
+    // Nothing else moved: one organization and its departments more (each with its history row), one run and its row results.
     const after = await tableCounts();
-    expect(after).toEqual({ ...before, organizations: before.organizations! + 1, departments: before.departments! + PAYLOADS.length, import_runs: before.import_runs! + 1, import_row_results: after.import_row_results });
+    expect(after).toEqual({
+      ...before,
+      organizations: before.organizations! + 1,
+      departments: before.departments! + PAYLOADS.length,
+      department_history: before.department_history! + PAYLOADS.length,
+      import_runs: before.import_runs! + 1,
+      import_row_results: after.import_row_results,
+    });
     expect(await departmentsOf(h.db, 'bystander')).toHaveLength(1);
   });
 
@@ -150,7 +157,7 @@ describe.each(dialects)('injection strings on %s', (dialect) => {
       expect(envelopeOf(await call(h.app, admin, 'GET', `/v1/organizations/api/departments/${encodeURIComponent(p)}`)).code).toBe('DEPARTMENT_NOT_FOUND');
       expect(envelopeOf(await call(h.app, admin, 'POST', `/v1/organizations/api/departments?maxDepth=${encodeURIComponent(p)}`, { json: { name: 'x' } })).code).toBe('VALIDATION_ERROR');
     }
-    expect(await tableCounts()).toEqual({ ...before, departments: before.departments! + PAYLOADS.length });
+    expect(await tableCounts()).toEqual({ ...before, departments: before.departments! + PAYLOADS.length, department_history: before.department_history! + PAYLOADS.length });
     expect(await departmentsOf(h.db, 'bystander')).toHaveLength(1);
   });
 });

@@ -15,7 +15,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/adapters/http/app.js';
-import { organizationsRepo, TABLES } from '../../src/adapters/db/index.js';
+import { organizationsRepo, TABLES, repositories } from '../../src/adapters/db/index.js';
 import { createLogger } from '../../src/adapters/log.js';
 import { jobOptions } from '../../src/adapters/queue/index.js';
 import { runScheduleNow } from '../../src/app/schedules.js';
@@ -62,7 +62,7 @@ describe('secrets in logs, job data, run rows, error reports and the dashboard',
     await new Promise<void>((resolve) => hris.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(hris.address() as AddressInfo).port}`;
     const config = loadConfig({ ORGSYNC_QUEUE_PREFIX: tq.config.prefix, ORGSYNC_QUEUE_NAME: tq.config.name, ORGSYNC_JOB_ATTEMPTS: '2', ORGSYNC_JOB_BACKOFF_MS: '100' });
-    app = await buildApp({ db, config, queue: tq.queue, readiness: [], logger: { level: 'trace', stream: logs.stream } });
+    app = await buildApp({ db, repos: repositories(db), config, queue: tq.queue, readiness: [], logger: { level: 'trace', stream: logs.stream } });
     await tq.startWorker(await openSecondHandle(db), {
       log: createLogger('trace', logs.stream),
       sources: { httpHeaders: { [origin]: { Authorization: `Bearer ${HRIS_SECRET}`, 'X-Api-Key': HRIS_API_KEY } }, httpTimeoutSeconds: 5, root: undefined, allowPrivateNetworks: true },
@@ -122,8 +122,8 @@ describe('secrets in logs, job data, run rows, error reports and the dashboard',
   it('never writes a token or a source credential anywhere but where it is configured', async () => {
     await organizationsRepo(db).create({ code: 'acme', name: 'ACME', nameScope: 'organization' });
     await organizationsRepo(db).create({ code: 'globex', name: 'Globex', nameScope: 'organization' });
-    const admin = await createToken(db, { isAdmin: true, name: 'ops' });
-    const acme = await createToken(db, { organizationCode: 'acme', isAdmin: false });
+    const admin = await createToken(repositories(db), { isAdmin: true, name: 'ops' });
+    const acme = await createToken(repositories(db), { organizationCode: 'acme', isAdmin: false });
     const wrongSecret = `${acme.id}.c2VjcmV0LXRoYXQtaXMtd3Jvbmc`;
     const secrets = [admin.token, admin.token.split('.')[1]!, acme.token, acme.token.split('.')[1]!, wrongSecret, wrongSecret.split('.')[1]!, HRIS_SECRET, HRIS_API_KEY];
 

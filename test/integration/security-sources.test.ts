@@ -160,7 +160,7 @@ describe('a worker refuses such schedules', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('fails the sync at once, saying why, reads nothing and records no run', async () => {
+  it('fails the sync at once, saying why, reads nothing and records a failed run (issue 13)', async () => {
     await tq.startWorker(db, { sources: sources({ root }) });
     const events = await tq.events();
     const failures = new Map<string, string>();
@@ -182,6 +182,12 @@ describe('a worker refuses such schedules', () => {
     // Refused, not retried: one attempt each.
     for (const id of Object.values(jobs)) expect((await tq.queue.getJob(id))?.attemptsMade).toBe(1);
     expect(hits).toBe(0);
-    expect(await db.knex('import_runs').count({ n: '*' }).first()).toEqual({ n: 0 });
+    // Every firing is accounted for: a failed run with the refusal's code, nothing staged.
+    const runs = (await db.knex('import_runs').select('status', 'error_code').orderBy('error_code')) as { status: string; error_code: string }[];
+    expect(runs).toEqual([
+      { status: 'failed', error_code: 'SOURCE_OUTSIDE_ROOT' },
+      { status: 'failed', error_code: 'SOURCE_PRIVATE_ADDRESS' },
+    ]);
+    expect(await db.knex('import_staging').count({ n: '*' }).first()).toEqual({ n: 0 });
   });
 });

@@ -4,6 +4,7 @@
  * process (the real CLI) or in-process (the CLI's own option parsing, import
  * service and report writer, without the process start-up).
  */
+import { repositories } from '../../src/adapters/db/index.js';
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -286,7 +287,7 @@ export async function runCaseInProcess(db: Db, file: string, org: string, args: 
       yield chunk;
     }
   }
-  const report = await runImport(db, { organizationCode: flags.org, source: { name: source.name, bytes: counted() }, options, lockTimeoutSeconds: 30 });
+  const report = await runImport(repositories(db), { organizationCode: flags.org, source: { name: source.name, bytes: counted() }, options, lockTimeoutSeconds: 30 });
   if (flags.report) await writeReportFile(flags.report, report);
   return {
     exitCode: exitCodeOf(report),

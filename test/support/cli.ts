@@ -23,8 +23,13 @@ export function cliEnv(db: TestDb, extra: Record<string, string> = {}): Record<s
 }
 
 export function runCli(args: string[], env: Record<string, string>, opts: { cwd?: string } = {}): Promise<CliResult> {
+  return runNode([BIN, ...args], env, opts);
+}
+
+/** `node ARGS` in a child process with exactly `env`, its output collected. */
+export function runNode(args: string[], env: Record<string, string>, opts: { cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd ?? REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env, cwd: opts.cwd ?? REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -6,8 +6,8 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from '../../src/adapters/http/app.js';
-import { databaseAndRedisChecks } from '../../src/adapters/http/deps.js';
-import { organizationsRepo } from '../../src/adapters/db/index.js';
+import { appDeps } from '../../src/adapters/http/deps.js';
+import { organizationsRepo, repositories } from '../../src/adapters/db/index.js';
 import { createToken } from '../../src/app/tokens.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/adapters/log.js';
@@ -40,13 +40,8 @@ export async function openHttpHarness(dialect: TestDialect, name: string, env: R
   const config = testConfig(prefix, env);
   const redis = new Redis(REDIS_TEST_URL, { maxRetriesPerRequest: null });
   const queue = new Queue(config.queue.name, { connection: redis, prefix: config.queue.prefix });
-  const app = await buildApp({
-    db,
-    config,
-    queue,
-    readiness: databaseAndRedisChecks(db, redis),
-    logger: false,
-  });
+  const deps = appDeps(config, { db, redis, queue, logger: false });
+  const app = await buildApp(deps);
   const workers: { running: RunningWorker; redis: Redis }[] = [];
   return {
     db,
@@ -57,7 +52,7 @@ export async function openHttpHarness(dialect: TestDialect, name: string, env: R
     async startWorker() {
       const workerRedis = new Redis(REDIS_TEST_URL, { maxRetriesPerRequest: null });
       const running = await startWorker(
-        { db, redis: workerRedis, queue, log: createLogger('silent'), settings: { ...config, lockTimeoutSeconds: config.database.lockTimeoutSeconds } },
+        { db, repos: deps.repos, redis: workerRedis, queue, log: createLogger('silent'), settings: { ...config, lockTimeoutSeconds: config.database.lockTimeoutSeconds } },
         { concurrency: 1 },
       );
       workers.push({ running, redis: workerRedis });
@@ -82,11 +77,11 @@ export async function createOrg(db: TestDb, code: string, nameScope: Organizatio
 }
 
 export async function orgToken(db: TestDb, code: string): Promise<string> {
-  return (await createToken(db, { organizationCode: code, isAdmin: false })).token;
+  return (await createToken(repositories(db), { organizationCode: code, isAdmin: false })).token;
 }
 
 export async function adminToken(db: TestDb): Promise<string> {
-  return (await createToken(db, { isAdmin: true, name: 'test admin' })).token;
+  return (await createToken(repositories(db), { isAdmin: true, name: 'test admin' })).token;
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -3,7 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Db } from '../../src/adapters/db/index.js';
-import { departmentsRepo, organizationsRepo } from '../../src/adapters/db/index.js';
+import { departmentsRepo, organizationsRepo, repositories } from '../../src/adapters/db/index.js';
 import { runImport, type ImportReport } from '../../src/app/importService.js';
 import { parseImportOptions, type ImportOptionsInput } from '../../src/core/importOptions.js';
 import type { StoredDepartment } from '../../src/core/model.js';
@@ -19,7 +19,7 @@ export async function importText(
   const parsed = parseImportOptions({ createOrg: true, ...rest });
   if (!parsed.ok) throw new Error(parsed.message);
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8');
-  return runImport(db, {
+  return runImport(repositories(db), {
     organizationCode: org,
     source: { name, bytes: (async function* () { yield bytes; })() },
     options: parsed.value,

@@ -10,35 +10,24 @@ import { fileURLToPath } from 'node:url';
 import { type RunningWorker, startWorker, type WorkerSettings } from '../../jobs/worker.js';
 import type { QueueConfig, SourcesConfig } from '../../src/config.js';
 import type { Db, ImportRunRecord } from '../../src/adapters/db/index.js';
-import { importRunsRepo } from '../../src/adapters/db/index.js';
+import { importRunsRepo, repositories } from '../../src/adapters/db/index.js';
 import { createLogger, type Logger } from '../../src/adapters/log.js';
 import { openQueue, openRedis } from '../../src/adapters/queue/index.js';
 import { parseImportOptions, type ImportOptionsInput } from '../../src/core/importOptions.js';
 import { bufferSource, submitImport } from '../../src/app/submitImport.js';
 import { isSettled } from '../../src/app/waitForRun.js';
+import { type CliResult, runCli } from './cli.js';
 import { mysqlTestUrl, type TestDb } from './db.js';
 
 export const REDIS_TEST_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/orgsync.js', import.meta.url));
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliRun = CliResult;
 
 /** `orgsync ARGS` in a child process with exactly `env` (nothing inherited from the test's shell). */
 export function runOrgsync(args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, env);
 }
 
 /** Per process too: two people (or CI jobs) running the suite at once must not share databases. */
@@ -101,7 +90,7 @@ export async function openTestQueue(name: string, overrides: Partial<QueueConfig
         lockTimeoutSeconds: opts.lockTimeoutSeconds ?? 30,
       };
       const worker = await startWorker(
-        { db, redis, queue, log: opts.log ?? createLogger('silent'), settings },
+        { db, repos: repositories(db), redis, queue, log: opts.log ?? createLogger('silent'), settings },
         { concurrency: opts.concurrency ?? 1 },
       );
       workers.push(worker);
@@ -151,7 +140,7 @@ export async function enqueueText(
   const { org = 'acme', name = 'input.csv', ...rest } = opts;
   const options = parseImportOptions({ createOrg: true, ...rest });
   if (!options.ok) throw new Error(options.message);
-  const result = await submitImport({ db, queue }, { organizationCode: org, source: bufferSource(name, Buffer.from(text)), options: options.value });
+  const result = await submitImport({ repos: repositories(db), queue }, { organizationCode: org, source: bufferSource(name, Buffer.from(text)), options: options.value });
   if (result.kind !== 'submitted' || !result.enqueued) throw new Error(`not submitted: ${JSON.stringify(result)}`);
   return result.runId;
 }

@@ -8,7 +8,7 @@ import type { ImportRunStatus } from '../../src/adapters/db/index.js';
 import { isSettled, SETTLED_RUN_STATUSES } from '../../src/app/waitForRun.js';
 
 // Held for approval counts as settled: nothing more happens until a person approves, so waiting on would hang.
-const WAITING_STOPS_AT: ImportRunStatus[] = ['completed', 'completed_with_errors', 'failed', 'needs_approval'];
+const WAITING_STOPS_AT: ImportRunStatus[] = ['completed', 'completed_with_errors', 'failed', 'needs_approval', 'cancelled', 'skipped'];
 const WAITING_GOES_ON_AT: ImportRunStatus[] = ['queued', 'running'];
 
 describe('settled runs', () => {

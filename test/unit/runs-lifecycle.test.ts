@@ -24,6 +24,8 @@ const ALLOWED: readonly (readonly [RunStatus, RunStatus])[] = [
   ['running', 'completed_with_errors'],
   ['running', 'failed'],
   ['running', 'needs_approval'],
+  ['running', 'cancelled'],
+  ['queued', 'skipped'],
   ['needs_approval', 'needs_approval'],
   ['needs_approval', 'completed'],
   ['needs_approval', 'completed_with_errors'],
@@ -48,11 +50,20 @@ describe('the run transition table', () => {
     expect(() => guardFor(to, [from])).toThrow(/not an allowed transition/);
   });
 
-  it('has exactly the pairs listed (36 pairs: 12 allowed, 24 refused)', () => {
-    expect(allPairs).toHaveLength(36);
-    expect(refused).toHaveLength(24);
+  it('has exactly the pairs listed (64 pairs: 14 allowed, 50 refused)', () => {
+    expect(allPairs).toHaveLength(64);
+    expect(refused).toHaveLength(50);
     const fromTable = RUN_STATUSES.flatMap((from) => RUN_TRANSITIONS[from].map((to) => key(from, to)));
     expect(new Set(fromTable)).toEqual(allowedKeys);
+  });
+
+  it('cancelled and skipped runs are final and never change again', () => {
+    expect(FINAL_RUN_STATUSES).toEqual(expect.arrayContaining(['cancelled', 'skipped']));
+    expect(RUN_TRANSITIONS.cancelled).toEqual([]);
+    expect(RUN_TRANSITIONS.skipped).toEqual([]);
+    // Only a running run is cancelled (a signal to its owner); only a queued one is skipped (never started).
+    expect(allowedFrom('cancelled')).toEqual(['running']);
+    expect(allowedFrom('skipped')).toEqual(['queued']);
   });
 
   it('never leaves completed runs; a failed run only goes back to the queue', () => {

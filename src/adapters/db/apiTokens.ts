@@ -3,6 +3,7 @@
  */
 import type { Knex } from 'knex';
 import type { Db } from './connection.js';
+import { isTokenRole, type TokenRole } from '../../core/tokenRoles.js';
 import { TABLES } from './tables.js';
 import { fromDbBoolean, fromDbDateTime, fromDbDateTimeOrNull, toDbDateTime } from './values.js';
 
@@ -12,6 +13,10 @@ export interface ApiTokenRecord {
   /** The organization the token acts for; null only for admin tokens created without --org. */
   organizationId: string | null;
   isAdmin: boolean;
+  /** What an organization token may do (migration 0009): read, write (the default) or admin (also approve). */
+  role: TokenRole;
+  /** A token that may approve held runs whatever its role. */
+  canApprove: boolean;
   /** Hex SHA-256 of the secret part. Never leaves the server. */
   secretSha256: string;
   createdAt: string;
@@ -23,6 +28,8 @@ interface TokenRow {
   name: string;
   organization_id: string | null;
   is_admin: unknown;
+  role?: string | null;
+  can_approve?: unknown;
   secret_sha256: string;
   created_at: unknown;
   revoked_at: unknown;
@@ -34,6 +41,9 @@ function toRecord(row: TokenRow): ApiTokenRecord {
     name: row.name,
     organizationId: row.organization_id,
     isAdmin: fromDbBoolean(row.is_admin),
+    // An unknown role (a newer version's) can do no more than read.
+    role: isTokenRole(row.role ?? 'write') ? ((row.role ?? 'write') as TokenRole) : 'read',
+    canApprove: fromDbBoolean(row.can_approve ?? false),
     secretSha256: row.secret_sha256,
     createdAt: fromDbDateTime(row.created_at),
     revokedAt: fromDbDateTimeOrNull(row.revoked_at),
@@ -49,6 +59,8 @@ export function apiTokensRepo(db: Db) {
         name: token.name,
         organization_id: token.organizationId,
         is_admin: token.isAdmin,
+        role: token.role,
+        can_approve: token.canApprove,
         secret_sha256: token.secretSha256,
         created_at: toDbDateTime(new Date()),
         revoked_at: null,

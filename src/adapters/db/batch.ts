@@ -23,7 +23,7 @@ export function maxBatchRows(dialect: Dialect): number {
 const MAX_BATCH_BYTES = 512 * 1024;
 
 /** A cheap upper bound of a row's size on the wire: strings count 4 bytes per UTF-16 unit. */
-function approximateBytes(row: Record<string, unknown>): number {
+function approximateBytes(row: object): number {
   let bytes = 0;
   for (const value of Object.values(row)) {
     bytes += typeof value === 'string' ? value.length * 4 + 8 : 16;
@@ -32,7 +32,7 @@ function approximateBytes(row: Record<string, unknown>): number {
 }
 
 /** Rows in statement-sized batches; `rows` may be lazy (a generator), so only one batch need exist at a time. */
-export function* batches<T extends Record<string, unknown>>(rows: Iterable<T>, maxRows: number): Generator<T[]> {
+export function* batches<T extends object>(rows: Iterable<T>, maxRows: number): Generator<T[]> {
   let batch: T[] = [];
   let bytes = 0;
   for (const row of rows) {

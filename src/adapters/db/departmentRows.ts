@@ -48,7 +48,7 @@ export const MODEL_COLUMNS = [
   'color',
   'tenant_id',
   'member_count',
-];
+] as const;
 
 /**
  * What an update overwrites. Not id/organization_id (identity), created_at, or
@@ -87,10 +87,11 @@ export function nameScopeKey(scope: NameScope, parentId: string | null): string 
   return scope === 'organization' ? '' : (parentId ?? ROOT_SCOPE_KEY);
 }
 
-export function toDepartment(row: DepartmentRow): StoredDepartment {
+/** `organizationId`: for rows loaded without their organization_id (one string for all instead of one per row). */
+export function toDepartment(row: DepartmentRow, organizationId?: string): StoredDepartment {
   return {
     id: row.id,
-    organizationId: row.organization_id,
+    organizationId: (row.organization_id as string | undefined) ?? organizationId ?? '',
     parentId: row.parent_id,
     path: row.path,
     depth: fromDbInteger(row.depth),
@@ -123,31 +124,44 @@ function unsharedCopy(s: string): string {
   return ` ${s}`.slice(1);
 }
 
-/** The full row for an insert or an upsert (an upsert's INSERT part needs every NOT NULL column). */
-export function toWriteRow(d: StoredDepartment, org: Organization, runId: string | null, now: string): Record<string, unknown> {
-  return {
-    id: d.id,
-    organization_id: org.id,
-    name: d.name,
-    description: d.description,
-    code: d.code,
-    open_department_id: d.openDepartmentId,
-    parent_id: d.parentId,
-    path: unsharedCopy(d.path),
-    depth: d.depth,
-    location: d.location,
-    i18n: toDbJson(d.i18n),
-    custom_data: toDbJson(d.customData),
-    leader_user_ids: toDbJson(d.leaderUserIds),
-    post_ids: toDbJson(d.postIds),
-    is_virtual: d.isVirtual,
-    is_active: d.isActive,
-    color: d.color,
-    tenant_id: d.tenantId,
-    member_count: d.memberCount,
-    created_at: now, // ignored by updates (not in UPDATE_COLUMNS)
-    updated_at: now,
-    last_import_run_id: runId,
-    name_scope_key: nameScopeKey(org.nameScope, d.parentId),
-  };
+/** Every column an insert writes, in the order of toWriteValues: the model's, then the bookkeeping ones. */
+export const WRITE_COLUMNS = [
+  ...MODEL_COLUMNS,
+  'created_at',
+  'updated_at',
+  'last_import_run_id',
+  'name_scope_key',
+] as const;
+
+/**
+ * The full row for an insert or an upsert (an upsert's INSERT part needs every
+ * NOT NULL column), as values in WRITE_COLUMNS order: an array, not an object
+ * keyed by column, since the statement is written once per batch (multiRow.ts).
+ */
+export function toWriteValues(d: StoredDepartment, org: Organization, runId: string | null, now: string): unknown[] {
+  return [
+    d.id,
+    org.id,
+    d.name,
+    d.description,
+    d.code,
+    d.openDepartmentId,
+    d.parentId,
+    unsharedCopy(d.path),
+    d.depth,
+    d.location,
+    toDbJson(d.i18n),
+    toDbJson(d.customData),
+    toDbJson(d.leaderUserIds),
+    toDbJson(d.postIds),
+    d.isVirtual,
+    d.isActive,
+    d.color,
+    d.tenantId,
+    d.memberCount,
+    now, // created_at: ignored by updates (not in UPDATE_COLUMNS)
+    now,
+    runId,
+    nameScopeKey(org.nameScope, d.parentId),
+  ];
 }

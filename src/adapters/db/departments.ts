@@ -4,11 +4,11 @@
  */
 import type { Knex } from 'knex';
 import type { DepartmentUpdate, ImportPlan, NameScope, Organization, StoredDepartment } from '../../core/model.js';
-import { buildTree, depthFirst } from '../../core/tree.js';
 import type { Db } from './connection.js';
 import { batches, chunks, mapped, maxBatchRows } from './batch.js';
 import { TABLES } from './tables.js';
-import { type DepartmentRow, MODEL_COLUMNS, nameScopeKey, toDepartment, toWriteRow, UPDATE_COLUMNS } from './departmentRows.js';
+import { type DepartmentRow, MODEL_COLUMNS, nameScopeKey, toDepartment, toWriteValues, UPDATE_COLUMNS, WRITE_COLUMNS } from './departmentRows.js';
+import { multiRowInsert, sendBatch } from './multiRow.js';
 import { fromDbInteger, toDbDateTime } from './values.js';
 
 export { type DepartmentRow, MODEL_COLUMNS, nameScopeKey, ROOT_SCOPE_KEY, toDepartment } from './departmentRows.js';
@@ -37,6 +37,9 @@ function assertPlanBelongsTo(org: Organization, plan: ImportPlan): void {
   }
 }
 
+/** The organization's id is known: not read again for every row (a string of its own each). */
+const LOAD_COLUMNS = MODEL_COLUMNS.filter((c) => c !== 'organization_id');
+
 export interface ApplyResult {
   inserted: number;
   updated: number;
@@ -51,6 +54,8 @@ export interface DepartmentCounts {
 export function departmentsRepo(db: Db) {
   const table = (runner: Knex | Knex.Transaction) => runner(TABLES.departments);
   const rowsPerBatch = maxBatchRows(db.dialect);
+  const insertStatement = multiRowInsert(db.dialect, TABLES.departments, WRITE_COLUMNS);
+  const upsertStatement = multiRowInsert(db.dialect, TABLES.departments, WRITE_COLUMNS, { key: 'id', columns: UPDATE_COLUMNS });
   // '~' + id: unique per row, and never equal to a real scope key ('', '#root' or a dept_ id).
   const placeholderKey = (runner: Knex | Knex.Transaction) =>
     db.dialect === 'mysql' ? runner.raw("CONCAT('~', ??)", ['id']) : runner.raw("'~' || ??", ['id']);
@@ -67,10 +72,14 @@ export function departmentsRepo(db: Db) {
     const from = db.dialect === 'mysql' ? runner.raw('?? FORCE INDEX (??)', [TABLES.departments, 'departments_org_parent_idx']) : TABLES.departments;
     const rows = (await runner
       .from(from)
-      .select(MODEL_COLUMNS)
+      .select(LOAD_COLUMNS)
       .where('organization_id', organizationId)
       .orderBy('id')) as DepartmentRow[];
-    return rows.map(toDepartment);
+    // Converted in place (each database row is garbage as soon as it is
+    // converted), all with one organization id string instead of one each.
+    const departments = rows as unknown as StoredDepartment[];
+    for (let i = 0; i < rows.length; i++) departments[i] = toDepartment(rows[i]!, organizationId);
+    return departments;
   }
 
   return {
@@ -97,6 +106,8 @@ export function departmentsRepo(db: Db) {
       org: Organization,
       plan: ImportPlan,
       { runId, now }: { runId: string | null; now: Date },
+      /** Called after each batch of created or changed rows is written, with the rows written so far (progress). */
+      onWritten?: (rowsWritten: number) => void,
     ): Promise<ApplyResult> {
       assertPlanBelongsTo(org, plan);
       const at = toDbDateTime(now);
@@ -105,7 +116,7 @@ export function departmentsRepo(db: Db) {
       const rekeyed = changes.filter((u) => changesUniqueKeys(u, org.nameScope)).map((u) => u.after.id);
       // Rows are built one batch at a time, so a large import never holds a
       // second copy of every department as database rows.
-      function* statements(): Generator<Knex.QueryBuilder> {
+      function* statements(): Generator<Knex.QueryBuilder | Knex.Raw> {
         for (const ids of chunks(rekeyed, rowsPerBatch)) {
           // By primary key only (assertPlanBelongsTo vouched for the ids): an extra
           // organization_id condition makes SQLite scan the organization per statement.
@@ -113,9 +124,12 @@ export function departmentsRepo(db: Db) {
             .whereIn('id', ids)
             .update({ code: null, open_department_id: null, name_scope_key: placeholderKey(trx) });
         }
-        const toRow = (d: StoredDepartment) => toWriteRow(d, org, runId, at);
+        const toRow = (d: StoredDepartment) => toWriteValues(d, org, runId, at);
+        // The code after each yield runs once the statement has been awaited: its rows are written.
+        let written = 0;
         for (const batch of batches(mapped(plan.creates, toRow), rowsPerBatch)) {
-          yield table(trx).insert(batch);
+          yield sendBatch(trx, insertStatement, batch);
+          onWritten?.((written += batch.length));
         }
         for (const batch of batches(
           mapped(changes, (u) => toRow(u.after)),
@@ -124,22 +138,13 @@ export function departmentsRepo(db: Db) {
           // On MySQL the row conflicts on the primary key first (InnoDB checks
           // the clustered index before secondary unique indexes), so this always
           // updates the row with that id.
-          yield table(trx).insert(batch).onConflict('id').merge(UPDATE_COLUMNS);
+          yield sendBatch(trx, upsertStatement, batch);
+          onWritten?.((written += batch.length));
         }
       }
       for (const statement of statements()) await statement;
 
       return { inserted: plan.creates.length, updated: plan.updates.length, deactivated: plan.deactivations.length };
-    },
-
-    /**
-     * The organization's departments in depth-first order (a parent, then its
-     * subtree), siblings sorted by name then id: ready for `orgsync tree`.
-     */
-    async listTree(organizationId: string, trx?: Knex.Transaction): Promise<StoredDepartment[]> {
-      // core/tree.ts's order (and its iterative walk: a deep tree cannot overflow the stack).
-      const roots = buildTree(await loadForOrganization(organizationId, trx));
-      return Array.from(depthFirst(roots), (v) => v.node.department);
     },
 
     async countByOrganization(organizationId: string, trx?: Knex.Transaction): Promise<DepartmentCounts> {

@@ -90,8 +90,14 @@ export function importRunsRepo(db: Db) {
         active_submission_key: input.activeSubmissionKey ?? null,
         owner_id: status === 'running' && input.owner ? input.owner.id : null,
         lease_expires_at: status === 'running' && input.owner ? leaseUntil(input.owner) : null,
+        ...(input.submittedBy ? { submitted_by: truncate(input.submittedBy, 191) } : {}),
       });
       return id;
+    },
+
+    /** Who approved a held run and when (migration 0009); written in the approval's transaction. */
+    async recordApproval(runId: string, approvedBy: string, at: Date, trx?: Knex.Transaction): Promise<void> {
+      await runs(trx).where('id', runId).update({ approved_by: truncate(approvedBy, 191), approved_at: toDbDateTime(at) });
     },
 
     /**
@@ -139,6 +145,16 @@ export function importRunsRepo(db: Db) {
     /** queued/running -> failed, for a run that cannot run or whose job is gone for good. */
     async failRun(id: string, error: RunError, trx?: Knex.Transaction): Promise<boolean> {
       return transition(id, 'failed', { ...errorColumns(error), finished_at: toDbDateTime(new Date()), active_submission_key: null }, { only: ['queued', 'running'] }, trx);
+    },
+
+    /** running -> cancelled: the owner was told to stop (SIGINT/SIGTERM) and rolled its transaction back. */
+    async cancelRun(id: string, error: RunError, trx?: Knex.Transaction): Promise<boolean> {
+      return transition(id, 'cancelled', { ...errorColumns(error), finished_at: toDbDateTime(new Date()), active_submission_key: null }, { only: ['running'] }, trx);
+    },
+
+    /** queued -> skipped: a scheduled sync with nothing new to import, recorded so the history says it fired. */
+    async skipRun(id: string, reason: RunError, trx?: Knex.Transaction): Promise<boolean> {
+      return transition(id, 'skipped', { ...errorColumns(reason), finished_at: toDbDateTime(new Date()), active_submission_key: null }, { only: ['queued'] }, trx);
     },
 
     /** running (or a re-planned needs_approval) -> needs_approval: stops the run to wait for `orgsync approve`. */

@@ -32,4 +32,6 @@ export { describeError, isConnectionError, isDuplicateKeyError, isTransientConfl
 export { type MembersRepo, membersRepo } from './members.js';
 export { TABLES } from './tables.js';
 export { type DepartmentFilter, type DepartmentView, type DepartmentViews, departmentViews } from './departmentViews.js';
+export { departmentExportSource } from './departmentExport.js';
 export { type ApiTokenRecord, type ApiTokensRepo, apiTokensRepo } from './apiTokens.js';
+export { repositories } from './repositories.js';

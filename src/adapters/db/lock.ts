@@ -43,6 +43,9 @@ export interface LockOptions {
   timeoutSeconds: number;
 }
 
+/** This process's lock acquisitions, total wait and timeouts since it started (read by adapters/metrics). */
+export const LOCK_STATS = { acquired: 0, waitSeconds: 0, timeouts: 0 };
+
 /** Attempts for work that hits a deadlock, a row-lock wait timeout or SQLITE_BUSY. */
 const MAX_ATTEMPTS = 3;
 
@@ -83,12 +86,20 @@ export async function withOrganizationLock<T>(
   const deadline = Date.now() + timeoutSeconds * 1000;
   const timeout = () => new LockTimeoutError(organizationCode, timeoutSeconds);
   const name = organizationLockName(organizationCode, databaseOf(db));
+  const asked = Date.now();
+  // Counted for /metrics: how long each acquisition waited (first entry into fn).
+  const counted = (trx: Knex.Transaction) => {
+    LOCK_STATS.acquired += 1;
+    LOCK_STATS.waitSeconds += (Date.now() - asked) / 1000;
+    return fn(trx);
+  };
   for (let attempt = 1; ; attempt++) {
     try {
       return db.dialect === 'mysql'
-        ? await withMysqlLock(db, name, fn, deadline, timeout)
-        : await withSqliteLock(db, name, fn, deadline, timeout);
+        ? await withMysqlLock(db, name, counted, deadline, timeout)
+        : await withSqliteLock(db, name, counted, deadline, timeout);
     } catch (err) {
+      if (err instanceof LockTimeoutError) LOCK_STATS.timeouts += 1;
       if (err instanceof LockTimeoutError || attempt >= MAX_ATTEMPTS || !isTransientConflict(err)) throw err;
       await sleep(50 * 2 ** (attempt - 1) + Math.random() * 50);
     }

@@ -28,6 +28,15 @@ export function queuedRunQueries(db: Db) {
     },
 
     /**
+     * Records the staged input's hash and claims `key` for this run; the
+     * unique active_submission_key makes the loser of a race with an identical
+     * submission fail with a duplicate-key error.
+     */
+    async claimSubmission(runId: string, sha256: string, key: string, trx?: Knex.Transaction): Promise<void> {
+      await runs(trx).where('id', runId).update({ input_sha256: sha256, active_submission_key: key });
+    },
+
+    /**
      * Why a scheduled sync of these bytes would be pointless, if it would: the
      * organization's last successful run imported the same bytes, or a run of
      * them waits for approval.
@@ -72,7 +81,8 @@ export function queuedRunQueries(db: Db) {
     async pruneFinishedStaging(trx?: Knex.Transaction): Promise<number> {
       const knex = trx ?? db.knex;
       const completed = knex(TABLES.importRuns).select('id').whereIn('status', ['completed', 'completed_with_errors']);
-      return knex(TABLES.importStaging).whereIn('run_id', completed).delete();
+      // A run's plan preview (dry runs, approved runs) stays: `orgsync report` and GET .../plan show it later.
+      return knex(TABLES.importStaging).whereIn('run_id', completed).whereNot('kind', 'preview').delete();
     },
   };
 }

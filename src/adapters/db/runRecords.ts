@@ -54,6 +54,11 @@ export interface ImportRunRecord {
   /** The process running (or that last ran) the run, and until when its lease holds. */
   ownerId: string | null;
   leaseExpiresAt: string | null;
+  /** Who started the run (`tok_...` or `cli:<os user>`; null for runs before migration 0009 or unknown). */
+  submittedBy: string | null;
+  /** Who approved a held run, and when (ISO 8601 UTC). */
+  approvedBy: string | null;
+  approvedAt: string | null;
 }
 
 export interface NewImportRun {
@@ -78,6 +83,8 @@ export interface NewImportRun {
   activeSubmissionKey?: string | null;
   /** A run created `running` (in-process): who runs it, leased from now. */
   owner?: RunOwner;
+  /** Who started the run: `tok_...` or `cli:<os user>`. */
+  submittedBy?: string | null;
 }
 
 export interface FinishRun {
@@ -123,6 +130,9 @@ export interface RunRow {
   plan_fingerprint: string | null;
   owner_id?: string | null;
   lease_expires_at?: unknown;
+  submitted_by?: string | null;
+  approved_by?: string | null;
+  approved_at?: unknown;
 }
 
 export function toRun(row: RunRow): ImportRunRecord {
@@ -154,5 +164,8 @@ export function toRun(row: RunRow): ImportRunRecord {
     planFingerprint: row.plan_fingerprint,
     ownerId: row.owner_id ?? null,
     leaseExpiresAt: fromDbDateTimeOrNull(row.lease_expires_at ?? null),
+    submittedBy: row.submitted_by ?? null,
+    approvedBy: row.approved_by ?? null,
+    approvedAt: fromDbDateTimeOrNull(row.approved_at ?? null),
   };
 }

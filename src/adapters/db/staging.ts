@@ -12,7 +12,8 @@ import type { Knex } from 'knex';
 import type { Db } from './connection.js';
 import { TABLES } from './tables.js';
 
-export type StagingKind = 'input' | 'plan' | 'rowmap';
+/** preview: a dry run's or held run's plan as reviewed (app/heldPlan.ts), kept after the run. */
+export type StagingKind = 'input' | 'plan' | 'rowmap' | 'preview';
 
 export const STAGING_CHUNK_BYTES = 256 * 1024;
 const CHUNKS_PER_STATEMENT = 4;

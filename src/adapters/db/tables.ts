@@ -8,6 +8,10 @@ export const TABLES = {
   importStaging: 'import_staging',
   apiTokens: 'api_tokens',
   departmentMembers: 'department_members',
+  webhooks: 'webhooks',
+  webhookDeliveries: 'webhook_deliveries',
+  webhookAttempts: 'webhook_attempts',
+  departmentHistory: 'department_history',
 } as const;
 
 export const ALL_TABLES: readonly string[] = Object.values(TABLES);

@@ -22,10 +22,15 @@ import { ApiError, clientErrorHandler, frameworkErrorHandler, installErrorHandli
 import { installJsonBodyParser } from './jsonBody.js';
 import { registerOpenApi } from './openapi.js';
 import { departmentRoutes } from './routes/departments.js';
+import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { importRoutes } from './routes/imports.js';
 import { runRoutes } from './routes/runs.js';
+import { runPlanRoutes } from './routes/runPlan.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { historyRoutes } from './routes/history.js';
+import { registerMetrics } from './routes/metrics.js';
 
 export interface RouteEntry {
   method: string;
@@ -113,17 +118,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   await app.register(
     async (v1) => {
-      requireBearerToken(v1, deps.db, failedAuthentications);
+      requireBearerToken(v1, deps.repos, failedAuthentications);
       // JSON only on this scope (Fastify also parses text/plain by default);
       // the imports scope below installs its own parsers for uploads.
       v1.removeContentTypeParser('text/plain');
       departmentRoutes(v1, deps);
+      exportRoutes(v1, deps);
       runRoutes(v1, deps);
+      runPlanRoutes(v1, deps);
       scheduleRoutes(v1, deps);
+      webhookRoutes(v1, deps);
+      historyRoutes(v1, deps);
       await v1.register(async (uploads) => importRoutes(uploads, deps));
     },
     { prefix: '/v1' },
   );
+  await registerMetrics(app, deps, failedAuthentications);
   await registerDashboard(app, deps, failedAuthentications);
   return app;
 }

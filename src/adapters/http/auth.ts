@@ -8,7 +8,8 @@
  * cannot be probed. Admin tokens may act on every organization.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Db, organizationsRepo } from '../db/index.js';
+import { findOrganization } from '../../app/organizations.js';
+import type { Repositories } from '../../app/ports.js';
 import { type Principal, verifyToken } from '../../app/tokens.js';
 import type { Organization } from '../../core/model.js';
 import type { AddressLimit } from './addressLimit.js';
@@ -22,6 +23,11 @@ declare module 'fastify' {
     organization?: Organization;
   }
 }
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export const insufficientRole = (): ApiError =>
+  new ApiError(403, 'INSUFFICIENT_ROLE', 'This token has the read role: it may read, not write. Use a token created with --role write or admin.');
 
 export const unauthorized = (): ApiError =>
   new ApiError(401, 'UNAUTHORIZED', 'Send a valid API token as "Authorization: Bearer <token>".');
@@ -42,12 +48,12 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * validated, whatever the route. Admins pass through: a route decides whether
  * an organization that does not exist yet may be created (imports).
  */
-export function requireBearerToken(scope: FastifyInstance, db: Db, failures: AddressLimit): void {
+export function requireBearerToken(scope: FastifyInstance, repos: Pick<Repositories, 'tokens' | 'organizations'>, failures: AddressLimit): void {
   scope.addHook('onRequest', async (request) => {
     // An address that keeps failing is refused before its token costs a lookup.
     failures.check(request);
     const token = bearerToken(request);
-    const principal = token === undefined ? undefined : await verifyToken(db, token);
+    const principal = token === undefined ? undefined : await verifyToken(repos, token);
     if (!principal) {
       failures.recordFailure(request);
       throw unauthorized();
@@ -55,8 +61,10 @@ export function requireBearerToken(scope: FastifyInstance, db: Db, failures: Add
     request.principal = principal;
     // The token id (never the secret) in every later log line of the request.
     request.log = request.log.child({ token_id: principal.tokenId });
+    // A read token reads: every write of every route is refused by method, so a new route cannot forget it.
+    if (principal.role === 'read' && !READ_METHODS.has(request.method)) throw insufficientRole();
     const ref = (request.params as Record<string, unknown> | undefined)?.org;
-    if (typeof ref === 'string' && !principal.isAdmin) await organizationFor(request, db, ref);
+    if (typeof ref === 'string' && !principal.isAdmin) await organizationFor(request, repos, ref);
   });
 }
 
@@ -77,11 +85,10 @@ export function mayAccess(principal: Principal, organizationId: string): boolean
  * The organization named in the path (its code, or its `org_...` id), if the
  * request's token may see it; otherwise 404, whether or not it exists.
  */
-export async function organizationFor(request: FastifyRequest, db: Db, ref: string): Promise<Organization> {
+export async function organizationFor(request: FastifyRequest, repos: Pick<Repositories, 'organizations'>, ref: string): Promise<Organization> {
   const principal = principalOf(request);
   if (request.organization && (request.organization.code === ref || request.organization.id === ref)) return request.organization;
-  const orgs = organizationsRepo(db);
-  const org = (await orgs.findByCode(ref)) ?? (ref.startsWith('org_') ? await orgs.findById(ref) : undefined);
+  const org = await findOrganization(repos, ref);
   if (!org || !mayAccess(principal, org.id)) throw organizationNotFound(ref);
   request.organization = org;
   return org;

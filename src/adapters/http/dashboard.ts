@@ -23,7 +23,7 @@ import { principalById, verifyToken } from '../../app/tokens.js';
 import type { AddressLimit } from './addressLimit.js';
 import type { AppDeps } from './deps.js';
 import { ApiError, sendError } from './errors.js';
-import { dashboardHooks } from './dashboardHooks.js';
+import { BOARD_CSP, dashboardHooks, jobLabel, withoutExternalResources } from './dashboardHooks.js';
 import { loginPage } from './loginPage.js';
 
 export const SESSION_COOKIE = 'orgsync_session';
@@ -103,7 +103,7 @@ export async function registerDashboard(app: FastifyInstance, deps: AppDeps, fai
       }
       failures.check(request);
       const token = (request.body as Record<string, unknown> | undefined)?.token;
-      const principal = typeof token === 'string' ? await verifyToken(deps.db, token.trim()) : undefined;
+      const principal = typeof token === 'string' ? await verifyToken(deps.repos, token.trim()) : undefined;
       if (!principal?.isAdmin) {
         failures.recordFailure(request);
         request.log.info({ token_id: principal?.tokenId }, 'dashboard login refused');
@@ -141,16 +141,23 @@ export async function registerDashboard(app: FastifyInstance, deps: AppDeps, fai
         if (wantsHtml(request)) return reply.redirect(LOGIN_PATH, 303);
         return sendError(request, reply, new ApiError(401, 'UNAUTHORIZED', `Log in at ${LOGIN_PATH} with an admin token.`));
       });
+      // Offline: no font (or anything else) from another host.
+      board.addHook('onSend', async (_request, reply, payload) => {
+        if (!String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return payload;
+        reply.header('content-security-policy', BOARD_CSP);
+        return typeof payload === 'string' ? withoutExternalResources(payload) : payload;
+      });
       const serverAdapter = new FastifyAdapter();
+      const jobs = new BullMQAdapter(deps.queue, {
+        allowRetries: true,
+        description: 'Import jobs. A job id is the id of the import run it processes (GET /v1/organizations/{org}/imports/{runId}).',
+      });
+      // Cards named by organization and run: "import acme run_01J...".
+      jobs.setFormatter('name', (job: { name?: string; data?: unknown }) => jobLabel(job));
       createBullBoard({
-        queues: [
-          new BullMQAdapter(deps.queue, {
-            allowRetries: true,
-            description: 'Import jobs. A job id is the id of the import run it processes (GET /v1/organizations/{org}/imports/{runId}).',
-          }),
-        ],
+        queues: [jobs],
         serverAdapter,
-        options: { uiConfig: { boardTitle: 'orgsync queues' }, handlerHooks: dashboardHooks(deps.db, deps.queue, board.log) },
+        options: { uiConfig: { boardTitle: 'orgsync queues' }, handlerHooks: dashboardHooks(deps.repos, deps.queue, board.log) },
       });
       serverAdapter.setBasePath(BOARD_PATH);
       await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
@@ -173,6 +180,6 @@ function sessionOf(request: FastifyRequest): { tokenId: string; sessionId: strin
 async function sessionPrincipal(request: FastifyRequest, deps: AppDeps, sessions: ReturnType<typeof sessionStore>) {
   const session = sessionOf(request);
   if (!session || (await sessions.tokenOf(session.sessionId)) !== session.tokenId) return undefined;
-  const principal = await principalById(deps.db, session.tokenId);
+  const principal = await principalById(deps.repos, session.tokenId);
   return principal?.isAdmin ? principal : undefined;
 }

@@ -119,8 +119,12 @@ export const HTTP_STATUS_OF: Record<ThrownErrorCode, number> = {
   TOO_MANY_ALIASES: 400,
   ROW_LIMIT_EXCEEDED: 400,
   FILE_TOO_LARGE: 413,
+  ENCRYPTED_WORKBOOK: 400,
+  CORRUPT_WORKBOOK: 400,
+  SHEET_NOT_FOUND: 400,
   INVALID_ORGANIZATION_CODE: 400,
   MAPPING_COLUMN_NOT_FOUND: 400,
+  UNKNOWN_COLUMN: 400,
   // Run failures: the run's stored state, or faults behind it.
   INPUT_MISSING: 409,
   INVALID_RUN_OPTIONS: 409,
@@ -128,6 +132,8 @@ export const HTTP_STATUS_OF: Record<ThrownErrorCode, number> = {
   INTERNAL_ERROR: 500,
   JOB_LOST: 500,
   RUN_ABANDONED: 500,
+  RUN_CANCELLED: 409,
+  SOURCE_UNCHANGED: 409,
   // Operations.
   USAGE_ERROR: 400,
   CONFIG_INVALID: 500,
@@ -136,7 +142,10 @@ export const HTTP_STATUS_OF: Record<ThrownErrorCode, number> = {
   RUN_NOT_FOUND: 404,
   RUN_NOT_RETRYABLE: 409,
   RUN_NOT_APPROVABLE: 409,
+  APPROVAL_NOT_ALLOWED: 403,
   INVALID_SCHEDULE: 400,
+  INVALID_TIMEZONE: 400,
+  QUEUE_NEEDS_MYSQL: 503,
   QUEUE_UNAVAILABLE: 503,
   INVALID_SOURCE: 400,
   SOURCE_UNAVAILABLE: 400,
@@ -146,6 +155,10 @@ export const HTTP_STATUS_OF: Record<ThrownErrorCode, number> = {
   // Another import of the organization holds its lock: a later attempt will work.
   ORGANIZATION_BUSY: 503,
   JOB_REGISTRY_INVALID: 500,
+  INVALID_WEBHOOK: 400,
+  WEBHOOK_NOT_FOUND: 404,
+  REVERT_CONFLICT: 409,
+  RUN_NOT_REVERTIBLE: 409,
 };
 
 /** The message an API user gets for a 5xx: nothing of the server's insides. */

@@ -16,6 +16,9 @@ const UPLOAD_CONTENT = {
   'application/yaml': { schema: file },
   'application/json': { schema: file },
   'application/x-ndjson': { schema: file },
+  // A workbook: recognised by its content, under either type.
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } },
+  'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
   'multipart/form-data': {
     schema: {
       type: 'object',

@@ -3,14 +3,15 @@
  */
 import { type ImportReport, reportSummary } from '../../core/runOutcome.js';
 import type { ImportRunRecord } from '../db/index.js';
-import { isFailedOrSkipped } from '../../core/model.js';
+import type { PlanPreviewCounts } from '../../core/plan/preview.js';
 
 export function runLinks(orgCode: string, runId: string) {
   const self = `/v1/organizations/${encodeURIComponent(orgCode)}/imports/${runId}`;
-  return { self, errors: `${self}/errors`, errors_csv: `${self}/errors?format=csv` };
+  return { self, errors: `${self}/errors`, errors_csv: `${self}/errors?format=csv`, plan: `${self}/plan` };
 }
 
-export function toApiRun(run: ImportRunRecord, orgCode: string) {
+/** `plan`: the counts of the run's stored plan preview (GET of one run); null when it has none; unset in listings. */
+export function toApiRun(run: ImportRunRecord, orgCode: string, plan?: PlanPreviewCounts | null) {
   return {
     runId: run.id,
     organization: run.organizationCode,
@@ -28,6 +29,10 @@ export function toApiRun(run: ImportRunRecord, orgCode: string) {
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
+    submittedBy: run.submittedBy,
+    approvedBy: run.approvedBy,
+    approvedAt: run.approvedAt,
+    ...(plan === undefined ? {} : { plan: plan === null ? null : { counts: plan } }),
     links: runLinks(orgCode, run.id),
   };
 }
@@ -39,13 +44,4 @@ export function toApiReport(report: ImportReport, orgCode: string) {
     fileError: report.fileError ? { code: report.fileError.code, message: report.fileError.message, line: report.fileError.line ?? null } : null,
     links: runLinks(orgCode, report.runId),
   };
-}
-
-/** Failed and skipped rows with their errors and original records: the JSON twin of the errors CSV. */
-export function failedRowsOf(report: ImportReport) {
-  return report.rowResults.flatMap(({ row, key, action, errors }) =>
-    isFailedOrSkipped(action)
-      ? [{ row, key, action, errors: errors.map((e) => ({ code: e.code, field: e.field, message: e.message })), raw: report.failedRaw.get(row) ?? {} }]
-      : [],
-  );
 }

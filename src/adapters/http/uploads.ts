@@ -20,15 +20,23 @@ import type { FastifyRequest } from 'fastify';
 import type { ImportSource } from '../../app/importService.js';
 import { ApiError } from './errors.js';
 
-/** Raw-body content types an import accepts, and the format each one implies. */
-export const RAW_UPLOAD_TYPES: Readonly<Record<string, 'csv' | 'yaml' | 'json' | 'ndjson'>> = {
+/**
+ * Raw-body content types an import accepts, and the format each one implies;
+ * null: the format is found from the content (a workbook is recognised by its
+ * bytes, whatever a client calls it).
+ */
+export const RAW_UPLOAD_TYPES: Readonly<Record<string, 'csv' | 'yaml' | 'json' | 'ndjson' | null>> = {
   'text/csv': 'csv',
   'application/yaml': 'yaml',
   'application/x-yaml': 'yaml',
   'text/yaml': 'yaml',
   'application/json': 'json',
   'application/x-ndjson': 'ndjson',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': null,
+  'application/octet-stream': null,
 };
+
+const impliedBy = (type: string): SpooledUpload['impliedFormat'] => RAW_UPLOAD_TYPES[type] ?? undefined;
 
 export interface SpooledUpload {
   /** The source for submitImport: the spooled file, read as a stream. */
@@ -49,7 +57,7 @@ export const incomplete = (why: string): ApiError =>
   new ApiError(400, 'UPLOAD_INCOMPLETE', `The upload ended before it was complete (${why}); nothing was imported. Send the file again.`);
 
 const emptyBody = (): ApiError =>
-  new ApiError(400, 'EMPTY_FILE', 'The request body is empty; send the file to import (Content-Type text/csv, application/yaml, application/json or application/x-ndjson), or a multipart upload.');
+  new ApiError(400, 'EMPTY_FILE', 'The request body is empty; send the file to import (Content-Type text/csv, application/yaml, application/json, application/x-ndjson, or for .xlsx application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/octet-stream), or a multipart upload.');
 
 /** Counts bytes through the pipe and stops it with 413 when the limit is crossed. */
 function limiter(limit: number, counter: { bytes: number }): Transform {
@@ -111,7 +119,7 @@ export async function receiveRawUpload(request: FastifyRequest, limit: number, n
     await rm(file.dir, { recursive: true, force: true });
     throw emptyBody();
   }
-  return spooled(name, file, {}, RAW_UPLOAD_TYPES[mediaType(request.headers['content-type'])]);
+  return spooled(name, file, {}, impliedBy(mediaType(request.headers['content-type'])));
 }
 
 /** The one file of a multipart form, plus its other fields (the import options, in any order). */
@@ -141,5 +149,5 @@ export async function receiveMultipartUpload(request: FastifyRequest, limit: num
     await rm(file.spooled.dir, { recursive: true, force: true });
     throw new ApiError(400, 'EMPTY_FILE', 'The uploaded file is empty.', { field: 'file' });
   }
-  return spooled(file.name, file.spooled, fields, RAW_UPLOAD_TYPES[file.type]);
+  return spooled(file.name, file.spooled, fields, impliedBy(file.type));
 }

@@ -2,11 +2,18 @@
  * Small commands: migrate, org create/list, runs, report, tree.
  */
 import type { Command } from 'commander';
-import { organizationsRepo, departmentsRepo, importRunsRepo, isDuplicateKeyError } from '../../adapters/db/index.js';
-import { isFailedOrSkipped, NAME_SCOPES, type NameScope } from '../../core/model.js';
+import { createOrganization, listOrganizations, organizationDepartments } from '../../app/organizations.js';
+import { listRuns, runWithRowResults } from '../../app/runHistory.js';
+import { NAME_SCOPES, type NameScope } from '../../core/model.js';
 import { buildTree, renderTree, treeJson } from '../../core/tree.js';
 import { errorReportCsv } from '../../core/report/errorCsv.js';
-import { UsageError, withDatabase } from '../context.js';
+import { config, UsageError, withDatabase, withRepositories } from '../context.js';
+import { ensureMysqlDatabase } from '../../adapters/db/createDatabase.js';
+import { formatTime, renderTable } from '../table.js';
+import { renderStoredReport } from '../reportText.js';
+import { loadPlanPreview } from '../../app/heldPlan.js';
+import { planReportCsv } from '../../core/report/planCsv.js';
+import { rowsToFix, runErrorRows } from '../../app/runErrors.js';
 
 function nameScopeOf(value: string | undefined): NameScope {
   const scope = value ?? 'organization';
@@ -22,7 +29,12 @@ export function registerAdmin(program: Command): void {
   program
     .command('migrate')
     .description('create or upgrade the database schema')
-    .action(async () => {
+    .option('--create-database', 'MySQL/MariaDB: create the database of DATABASE_URL first if it does not exist')
+    .action(async (flags: { createDatabase?: boolean }) => {
+      const url = config().database.url;
+      if (url !== undefined && (await ensureMysqlDatabase(url, flags.createDatabase ?? false)) === 'created') {
+        print(`created database "${decodeURIComponent(new URL(url).pathname.slice(1))}" (utf8mb4)`);
+      }
       await withDatabase(async (db) => print(`database schema is up to date (${db.dialect})`), { migrate: true });
     });
 
@@ -35,14 +47,11 @@ export function registerAdmin(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (code: string, flags: { name?: string; nameScope?: string; json?: boolean }) => {
       const nameScope = nameScopeOf(flags.nameScope);
-      await withDatabase(async (db) => {
-        try {
-          const created = await organizationsRepo(db).create({ code, name: flags.name ?? code, nameScope });
-          print(flags.json ? JSON.stringify(created) : `created organization ${created.code} (${created.id}, names unique per ${created.nameScope})`);
-        } catch (err) {
-          if (isDuplicateKeyError(err)) throw new UsageError(`organization "${code}" already exists`);
-          throw err;
-        }
+      await withRepositories(async (repos) => {
+        const result = await createOrganization(repos, { code, name: flags.name ?? code, nameScope });
+        if (!result.created) throw new UsageError(`organization "${code}" already exists`);
+        const created = result.organization;
+        print(flags.json ? JSON.stringify(created) : `created organization ${created.code} (${created.id}, names unique per ${created.nameScope})`);
       });
     });
   org
@@ -50,11 +59,21 @@ export function registerAdmin(program: Command): void {
     .description('list organizations')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
-      await withDatabase(async (db) => {
-        const orgs = await organizationsRepo(db).list();
+      await withRepositories(async (repos) => {
+        const orgs = await listOrganizations(repos);
         if (flags.json) return print(JSON.stringify(orgs));
         if (orgs.length === 0) return print('no organizations yet: orgsync org create CODE');
-        for (const o of orgs) print(`${o.code}\t${o.name}\t${o.id}\tnames unique per ${o.nameScope}`);
+        print(
+          renderTable(
+            [
+              { header: 'CODE', value: (o) => o.code },
+              { header: 'NAME', value: (o) => o.name },
+              { header: 'NAMES UNIQUE PER', value: (o) => o.nameScope },
+              { header: 'ID', value: (o) => o.id },
+            ],
+            orgs,
+          ),
+        );
       });
     });
 
@@ -67,31 +86,57 @@ export function registerAdmin(program: Command): void {
     .action(async (flags: { org?: string; limit: string; json?: boolean }) => {
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
-      await withDatabase(async (db) => {
-        const runs = await importRunsRepo(db).listRuns({ organizationCode: flags.org, limit });
+      await withRepositories(async (repos) => {
+        const runs = await listRuns(repos, { organizationCode: flags.org, limit });
         if (flags.json) return print(JSON.stringify(runs));
         if (runs.length === 0) return print('no import runs yet');
-        for (const r of runs) {
-          const c = r.counts;
-          const summary = c ? `rows ${c.rows} created ${c.created} updated ${c.updated} moved ${c.moved} failed ${c.failed} skipped ${c.skipped}` : '';
-          print(`${r.id}\t${r.createdAt}\t${r.organizationCode}\t${r.mode}${r.dryRun ? ' (dry run)' : ''}\t${r.status}\t${summary}\t${r.sourceName}`);
-        }
+        const count = (n: number | undefined): string => (n === undefined ? '-' : String(n));
+        print(
+          renderTable(
+            [
+              { header: 'RUN', value: (r) => r.id },
+              { header: 'CREATED', value: (r) => formatTime(r.createdAt) },
+              { header: 'ORG', value: (r) => r.organizationCode },
+              { header: 'MODE', value: (r) => `${r.mode}${r.dryRun ? ' (dry run)' : ''}` },
+              { header: 'STATUS', value: (r) => r.status },
+              { header: 'ROWS', value: (r) => count(r.counts?.rows), right: true },
+              { header: 'NEW', value: (r) => count(r.counts?.created), right: true },
+              { header: 'UPDATED', value: (r) => count(r.counts?.updated), right: true },
+              { header: 'MOVED', value: (r) => count(r.counts?.moved), right: true },
+              { header: 'FAILED', value: (r) => count(r.counts?.failed), right: true },
+              { header: 'APPROVED BY', value: (r) => r.approvedBy ?? '' },
+              { header: 'SOURCE', value: (r) => r.sourceName },
+            ],
+            runs,
+          ),
+        );
       });
     });
 
   program
     .command('report <runId>')
-    .description('print the stored report of a run (csv: the fix-and-reimport file)')
-    .option('--format <format>', 'json|csv', 'json')
+    .description('print the stored report of a run (csv: the fix-and-reimport file; plan-csv: the plan of a dry run or held run)')
+    .option('--format <format>', 'text|json|csv|plan-csv', 'text')
     .action(async (runId: string, flags: { format: string }) => {
-      if (flags.format !== 'json' && flags.format !== 'csv') throw new UsageError('--format must be json or csv');
-      await withDatabase(async (db) => {
-        const runs = importRunsRepo(db);
-        const run = await runs.getRun(runId);
-        if (!run) throw new UsageError(`no import run ${runId}`);
-        const results = await runs.getRowResults(runId);
-        if (flags.format === 'json') return print(JSON.stringify({ run, rows: results }, null, 2));
-        const failed = groupFailed(results);
+      if (!['text', 'json', 'csv', 'plan-csv'].includes(flags.format)) throw new UsageError(`--format must be text, json, csv or plan-csv, got "${flags.format}"`);
+      await withRepositories(async (repos) => {
+        const found = await runWithRowResults(repos, runId);
+        if (!found) throw new UsageError(`no import run ${runId}`);
+        const { run, rows: results } = found;
+        const plan = await loadPlanPreview(repos, run.id);
+        if (flags.format === 'plan-csv') {
+          for (const chunk of planReportCsv(plan ?? { created: [], updated: [], moved: [], deactivated: [], membersOrphaned: [] })) process.stdout.write(chunk);
+          return;
+        }
+        if (flags.format === 'json') return print(JSON.stringify({ run, rows: results, ...(plan ? { plan } : {}) }, null, 2));
+        // The rows still to fix: the ones GET .../errors lists without resolvedBy (app/runErrors.ts).
+        const errorRows = runErrorRows(results);
+        const failed = rowsToFix(errorRows);
+        if (flags.format === 'text') {
+          const resolved = errorRows.filter((r) => r.resolvedBy !== null);
+          const since = resolved.length === 0 ? '' : `\n  Resolved since by a retry (not listed): ${resolved.map((r) => `row ${r.row} (run ${r.resolvedBy})`).join(', ')}`;
+          return print(renderStoredReport(run, failed, plan) + since);
+        }
         process.stdout.write(errorReportCsv({ columns: run.columns ?? [], rows: failed }));
       });
     });
@@ -103,11 +148,10 @@ export function registerAdmin(program: Command): void {
     .option('--active', 'only active departments')
     .option('--json', 'print JSON')
     .action(async (flags: { org: string; active?: boolean; json?: boolean }) => {
-      await withDatabase(async (db) => {
-        const found = await organizationsRepo(db).findByCode(flags.org);
-        if (!found) throw new UsageError(`organization "${flags.org}" does not exist`);
-        let departments = await departmentsRepo(db).loadForOrganization(found.id);
-        if (flags.active) departments = departments.filter((d) => d.isActive);
+      await withRepositories(async (repos) => {
+        const listing = await organizationDepartments(repos, flags.org, { activeOnly: flags.active });
+        if (!listing) throw new UsageError(`organization "${flags.org}" does not exist`);
+        const { organization: found, departments } = listing;
         const tree = buildTree(departments);
         // treeJson, not JSON.stringify: the same text, without recursing once per level.
         if (flags.json) return print(treeJson(tree, (n) => `{"department":${JSON.stringify(n.department)}`));
@@ -115,22 +159,4 @@ export function registerAdmin(program: Command): void {
         if (departments.length > 0) print(renderTree(tree));
       });
     });
-}
-
-type StoredRowResult = Awaited<ReturnType<ReturnType<typeof importRunsRepo>['getRowResults']>>[number];
-
-/** One entry per failed row (the store has one line per error). */
-function groupFailed(results: StoredRowResult[]) {
-  const byRow = new Map<number, { row: number; raw: Record<string, unknown>; errors: { code: string; field: string; message: string }[] }>();
-  for (const r of results) {
-    if (!isFailedOrSkipped(r.action) || r.rowNumber === null) continue;
-    if (r.resolvedByRunId !== null) continue; // `orgsync retry` got it through since: nothing left to fix
-    let entry = byRow.get(r.rowNumber);
-    if (!entry) {
-      entry = { row: r.rowNumber, raw: (r.raw ?? {}) as Record<string, unknown>, errors: [] };
-      byRow.set(r.rowNumber, entry);
-    }
-    if (r.errorCode) entry.errors.push({ code: r.errorCode, field: r.field ?? '', message: r.message ?? '' });
-  }
-  return [...byRow.values()].sort((a, b) => a.row - b.row);
 }

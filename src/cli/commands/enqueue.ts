@@ -7,19 +7,21 @@
  * import` prints for the same run, and its exit code.
  */
 import type { Command } from 'commander';
-import { fileSource } from '../../adapters/sources/index.js';
-import type { Db } from '../../adapters/db/index.js';
+import { DEFAULT_SOURCE_MAX_BYTES, fileSource } from '../../adapters/sources/index.js';
+import type { Repositories } from '../../app/ports.js';
 import { approveRun, ApprovalNotPossibleError } from '../../app/approveRun.js';
 import type { ImportReport } from '../../app/importService.js';
 import { RetryNotPossibleError, submitRetry } from '../../app/retryFailedRows.js';
 import { RunNotFoundError } from '../../app/runReport.js';
 import { type SubmitResult, submitImport } from '../../app/submitImport.js';
 import { waitForRun } from '../../app/waitForRun.js';
-import { UsageError, withDatabase } from '../context.js';
+import { config, UsageError, withRepositories } from '../context.js';
+import { isStdin, readStdin } from '../stdinSource.js';
 import { progressPrinter } from '../progress.js';
-import { type QueueContext, withDatabaseAndQueue } from '../queueContext.js';
+import { type QueueContext, withRepositoriesAndQueue } from '../queueContext.js';
 import { exitCodeOf, renderReport, reportJson } from '../render.js';
 import { addImportOptions, type ImportFlags, importOptionsFromFlags } from '../importFlags.js';
+import { cliActor } from '../actor.js';
 
 interface OutputFlags {
   wait?: boolean;
@@ -33,7 +35,7 @@ function printReport(report: ImportReport, sourceName: string, json: boolean | u
 }
 
 /** Prints the run id, or waits for the run and prints its report. */
-async function answer(db: Db, ctx: QueueContext, submitted: SubmitResult & { kind: 'submitted' }, sourceName: string, flags: OutputFlags): Promise<void> {
+async function answer(repos: Repositories, ctx: QueueContext, submitted: SubmitResult & { kind: 'submitted' }, sourceName: string, flags: OutputFlags): Promise<void> {
   const { runId, duplicate, enqueued } = submitted;
   if (duplicate) process.stderr.write(`orgsync: the same import is already queued or running as run ${runId}\n`);
   if (!enqueued) {
@@ -45,7 +47,7 @@ async function answer(db: Db, ctx: QueueContext, submitted: SubmitResult & { kin
     process.stdout.write(flags.json ? `${JSON.stringify({ runId, status: 'queued', duplicate })}\n` : `${runId}\n`);
     return;
   }
-  const report = await waitForRun(db, runId, { events: await ctx.events(), onProgress: progressPrinter() });
+  const report = await waitForRun(repos, runId, { events: await ctx.events(), onProgress: progressPrinter() });
   printReport(report, sourceName, flags.json);
 }
 
@@ -58,16 +60,17 @@ function asUsageError(err: unknown): never {
 }
 
 export function registerEnqueue(program: Command): void {
-  addImportOptions(program.command('enqueue <file>').description('queue an import for the workers (prints the run id)'))
+  addImportOptions(program.command('enqueue <file>').description('queue an import for the workers (prints the run id; - reads standard input)'))
     .option('--wait', 'wait for the run and print its report, like orgsync import')
     .option('--json', 'print JSON')
     .action(async (file: string, flags: ImportFlags & OutputFlags) => {
       const options = importOptionsFromFlags(flags);
-      await withDatabaseAndQueue(async (db, ctx) => {
-        const source = await fileSource(file);
-        const submitted = await submitImport({ db, queue: ctx.queue }, { organizationCode: flags.org, source, options });
+      await withRepositoriesAndQueue(async (repos, ctx) => {
+        // `-`: standard input, staged like a file (the worker reads the staged copy).
+        const source = isStdin(file) ? (await readStdin(config().sources.maxBytes ?? DEFAULT_SOURCE_MAX_BYTES))() : await fileSource(file);
+        const submitted = await submitImport({ repos, queue: ctx.queue }, { organizationCode: flags.org, source, options, submittedBy: cliActor() });
         if (submitted.kind !== 'submitted') throw new Error('an enqueue is never skipped');
-        await answer(db, ctx, submitted, file, flags);
+        await answer(repos, ctx, submitted, file, flags);
       });
     });
 
@@ -77,9 +80,9 @@ export function registerEnqueue(program: Command): void {
     .option('--wait', 'wait for the retry and print its report')
     .option('--json', 'print JSON')
     .action(async (runId: string, flags: OutputFlags) => {
-      await withDatabaseAndQueue(async (db, ctx) => {
-        const submitted = await submitRetry({ db, queue: ctx.queue }, runId).catch(asUsageError);
-        await answer(db, ctx, submitted, `the failed rows of ${runId}`, flags);
+      await withRepositoriesAndQueue(async (repos, ctx) => {
+        const submitted = await submitRetry({ repos, queue: ctx.queue }, runId, cliActor()).catch(asUsageError);
+        await answer(repos, ctx, submitted, `the failed rows of ${runId}`, flags);
       });
     });
 
@@ -88,8 +91,10 @@ export function registerEnqueue(program: Command): void {
     .description('apply the plan of a sync held for approval (if the departments did not change since)')
     .option('--json', 'print JSON')
     .action(async (runId: string, flags: OutputFlags) => {
-      await withDatabase(async (db, cfg) => {
-        const report = await approveRun(db, runId, { lockTimeoutSeconds: cfg.database.lockTimeoutSeconds }).catch(asUsageError);
+      await withRepositories(async (repos, cfg) => {
+        // The operator at the command line may approve any run; approved_by records `cli:<os user>`.
+        const approver = { kind: 'operator', actor: cliActor() } as const;
+        const report = await approveRun(repos, runId, { lockTimeoutSeconds: cfg.database.lockTimeoutSeconds, approver }).catch(asUsageError);
         printReport(report, `the plan of ${runId}`, flags.json);
       });
     });

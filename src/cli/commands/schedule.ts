@@ -5,9 +5,13 @@
 import type { Command } from 'commander';
 import { InvalidSourceError } from '../../adapters/sources/index.js';
 import { jobOptions } from '../../adapters/queue/index.js';
-import { addSchedule, listSchedules, removeSchedule, runScheduleNow, ScheduleError, type ScheduleTiming } from '../../app/schedules.js';
+import { addSchedule, checkScheduleTargets, checkTimezone, listSchedules, removeSchedule, runScheduleForRun, ScheduleError, type ScheduleTiming } from '../../app/schedules.js';
+import { waitForRun } from '../../app/waitForRun.js';
 import { UsageError } from '../context.js';
-import { withQueue } from '../queueContext.js';
+import { withQueue, withRepositoriesAndQueue } from '../queueContext.js';
+import { progressPrinter } from '../progress.js';
+import { exitCodeOf, renderReport, reportJson } from '../render.js';
+import { formatTime, renderTable } from '../table.js';
 import { addImportOptions, type ImportFlags, importOptionsFromFlags } from '../importFlags.js';
 
 interface AddFlags extends ImportFlags {
@@ -24,12 +28,16 @@ const print = (text: string): void => {
 
 function timingOf(flags: AddFlags): ScheduleTiming {
   if ((flags.cron === undefined) === (flags.every === undefined)) throw new UsageError('give exactly one of --cron and --every');
+  if (flags.tz !== undefined && flags.cron !== undefined) checkTimezone(flags.tz);
   if (flags.cron !== undefined) return { cron: flags.cron, ...(flags.tz ? { tz: flags.tz } : {}) };
   const seconds = Number(flags.every);
   if (!Number.isInteger(seconds) || seconds < 1) throw new UsageError('--every must be a whole number of seconds');
   if (flags.tz) throw new UsageError('--tz goes with --cron');
   return { everySeconds: seconds };
 }
+
+/** How long `schedule run` waits for a worker to take and stage the sync (not for the import itself). */
+const SYNC_JOB_WAIT_MS = 5 * 60_000;
 
 function usage<T>(promise: Promise<T>): Promise<T> {
   return promise.catch((err: unknown) => {
@@ -47,17 +55,22 @@ export function registerSchedule(program: Command): void {
       .description('add (or replace) a schedule; its syncs run in sync mode unless --mode says otherwise')
       .requiredOption('--name <name>', 'schedule name')
       .requiredOption('--source <source>', 'a file, a directory glob (newest match), or an http(s) URL'),
+    { defaultMode: 'sync' },
   )
     .option('--cron <pattern>', 'cron pattern, e.g. "0 2 * * *"')
     .option('--tz <zone>', 'time zone of the cron pattern, e.g. Europe/Zurich')
     .option('--every <seconds>', 'instead of --cron: every N seconds')
-    .action(async (flags: AddFlags) => {
+    .option('--json', 'print JSON (failures as { "error": { "code", "message" } })')
+    .action(async (flags: AddFlags & { json?: boolean }) => {
       const timing = timingOf(flags);
       const options = importOptionsFromFlags({ ...flags, mode: flags.mode ?? 'sync' });
-      await withQueue(async ({ queue, config }) => {
-        await usage(addSchedule(queue, jobOptions(config.queue), { name: flags.name, organizationCode: flags.org, source: flags.source, timing, options }));
-        print(`scheduled ${flags.name}`);
-      });
+      await withRepositoriesAndQueue(async (repos, { queue, config }) => {
+        const input = { name: flags.name, organizationCode: flags.org, source: flags.source, timing, options };
+        const warnings = await usage(checkScheduleTargets(repos, config.sources, input));
+        await usage(addSchedule(queue, jobOptions(config.queue), input));
+        for (const warning of warnings) process.stderr.write(`orgsync: WARNING: ${warning}\n`);
+        print(flags.json ? JSON.stringify({ name: flags.name, warnings }) : `scheduled ${flags.name}`);
+      }, 'a schedule');
     });
 
   schedule
@@ -69,11 +82,18 @@ export function registerSchedule(program: Command): void {
         const all = await listSchedules(queue);
         if (flags.json) return print(JSON.stringify(all));
         if (all.length === 0) return print('no schedules');
-        for (const s of all) {
-          const when = 'cron' in s.timing ? `cron "${s.timing.cron}"${s.timing.tz ? ` ${s.timing.tz}` : ''}` : `every ${s.timing.everySeconds}s`;
-          const next = s.next === undefined ? '' : `\tnext ${new Date(s.next).toISOString()}`;
-          print(`${s.name}\t${s.organizationCode}\t${when}\t${s.source}${next}`);
-        }
+        print(
+          renderTable(
+            [
+              { header: 'NAME', value: (s) => s.name },
+              { header: 'ORG', value: (s) => s.organizationCode },
+              { header: 'WHEN', value: (s) => ('cron' in s.timing ? `cron "${s.timing.cron}"${s.timing.tz ? ` ${s.timing.tz}` : ''}` : `every ${s.timing.everySeconds}s`) },
+              { header: 'NEXT', value: (s) => formatTime(s.next) },
+              { header: 'SOURCE', value: (s) => s.source },
+            ],
+            all,
+          ),
+        );
       });
     });
 
@@ -89,11 +109,20 @@ export function registerSchedule(program: Command): void {
 
   schedule
     .command('run <name>')
-    .description('run a schedule now, once')
-    .action(async (name: string) => {
-      await withQueue(async ({ queue, config }) => {
-        const jobId = await usage(runScheduleNow(queue, jobOptions(config.queue), name));
-        print(`queued sync ${name} (job ${jobId})`);
-      });
+    .description('run a schedule now, once, as the scheduler would: prints the run id (with --wait, its report)')
+    .option('--wait', 'wait for the run and print its report, like orgsync import')
+    .option('--json', 'print JSON')
+    .action(async (name: string, flags: { wait?: boolean; json?: boolean }) => {
+      await withRepositoriesAndQueue(async (repos, ctx) => {
+        const events = await ctx.events();
+        const { runId } = await usage(runScheduleForRun(ctx.queue, events, jobOptions(ctx.config.queue), name, SYNC_JOB_WAIT_MS));
+        if (!flags.wait) {
+          const run = await repos.runs.getRun(runId);
+          return print(flags.json ? JSON.stringify({ runId, status: run?.status ?? 'queued' }) : runId);
+        }
+        const report = await waitForRun(repos, runId, { events, onProgress: progressPrinter() });
+        print(flags.json ? JSON.stringify(reportJson(report)) : renderReport(report, `schedule ${name}`));
+        process.exitCode = exitCodeOf(report);
+      }, 'running a schedule');
     });
 }

@@ -8,10 +8,10 @@
  */
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { openQueue } from '../../adapters/queue/index.js';
 import { buildApp } from '../../adapters/http/app.js';
-import { databaseAndRedisChecks } from '../../adapters/http/deps.js';
+import { appDeps } from '../../adapters/http/deps.js';
 import { redactUrl } from '../../config.js';
+import { logDestination } from '../../adapters/log.js';
 import { UsageError, withDatabase } from '../context.js';
 
 /**
@@ -42,14 +42,10 @@ export function registerServe(program: Command): void {
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError('--port must be a whole number from 0 to 65535');
       await withDatabase(async (db, config) => {
         const redis = openServerRedis(config.redisUrl);
-        const queue = openQueue(redis, config.queue);
-        const app = await buildApp({
-          db,
-          config,
-          queue,
-          readiness: databaseAndRedisChecks(db, redis),
-          logger: { level: config.logLevel },
-        });
+        const stream = await logDestination();
+        const deps = appDeps(config, { db, redis, logger: { level: config.logLevel, ...(stream ? { stream } : {}) } });
+        const { queue } = deps;
+        const app = await buildApp(deps);
         let stopping = false;
         const stopped = new Promise<void>((resolve) => {
           const stop = (signal: NodeJS.Signals) => {

@@ -2,9 +2,10 @@
  * `orgsync token create|revoke|list`: API tokens for `orgsync serve`.
  */
 import type { Command } from 'commander';
-import { apiTokensRepo, organizationsRepo } from '../../adapters/db/index.js';
-import { createToken, TokenSetupError } from '../../app/tokens.js';
-import { UsageError, withDatabase } from '../context.js';
+import { createToken, listTokens, revokeToken, TokenSetupError } from '../../app/tokens.js';
+import { isTokenRole, TOKEN_ROLES } from '../../core/tokenRoles.js';
+import { UsageError, withRepositories } from '../context.js';
+import { formatTime, renderTable } from '../table.js';
 
 const print = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -18,14 +19,19 @@ export function registerToken(program: Command): void {
     .description('create a token; it is printed once and only its hash is stored')
     .option('--org <code>', 'the organization the token acts for (required unless --admin)')
     .option('--admin', 'may act on every organization and open the queue dashboard')
+    .option('--role <role>', `what an organization token may do: ${TOKEN_ROLES.join('|')} (default write; admin may also approve held runs)`)
+    .option('--can-approve', 'this token may approve runs held for approval (orgsync approve / POST .../approve)')
     .option('--name <name>', 'a label, to recognise the token in `token list`')
-    .option('--json', 'print { "id", "token" }')
-    .action(async (flags: { org?: string; admin?: boolean; name?: string; json?: boolean }) => {
-      await withDatabase(async (db) => {
+    .option('--json', 'print { "id", "token", "role", "canApprove" }')
+    .action(async (flags: { org?: string; admin?: boolean; role?: string; canApprove?: boolean; name?: string; json?: boolean }) => {
+      if (flags.role !== undefined && !isTokenRole(flags.role)) throw new UsageError(`--role must be one of ${TOKEN_ROLES.join(', ')}, not "${flags.role}"`);
+      const role = flags.role;
+      await withRepositories(async (repos) => {
         try {
-          const created = await createToken(db, { organizationCode: flags.org, isAdmin: flags.admin ?? false, name: flags.name });
-          if (flags.json) return print(JSON.stringify({ id: created.id, token: created.token }));
-          const scope = created.isAdmin ? 'admin (every organization, dashboard)' : `organization ${created.organization!.code}`;
+          const created = await createToken(repos, { organizationCode: flags.org, isAdmin: flags.admin ?? false, name: flags.name, ...(role ? { role } : {}), ...(flags.canApprove ? { canApprove: true } : {}) });
+          if (flags.json) return print(JSON.stringify({ id: created.id, token: created.token, role: created.role, canApprove: created.canApprove }));
+          const may = `role ${created.role}${created.canApprove ? ', may approve' : ''}`;
+          const scope = created.isAdmin ? 'admin (every organization, dashboard)' : `organization ${created.organization!.code} (${may})`;
           print(`created token ${created.id} "${created.name}" for ${scope}`);
           print('');
           print(`  ${created.token}`);
@@ -42,8 +48,8 @@ export function registerToken(program: Command): void {
     .command('revoke <id>')
     .description('revoke a token by its id (tok_...); requests with it get 401 from then on')
     .action(async (id: string) => {
-      await withDatabase(async (db) => {
-        if (!(await apiTokensRepo(db).revoke(id))) throw new UsageError(`no active token ${id}`);
+      await withRepositories(async (repos) => {
+        if (!(await revokeToken(repos, id))) throw new UsageError(`no active token ${id}`);
         print(`revoked token ${id}`);
       });
     });
@@ -53,16 +59,23 @@ export function registerToken(program: Command): void {
     .description('list tokens (ids and labels; secrets are never stored)')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
-      await withDatabase(async (db) => {
-        const tokens = await apiTokensRepo(db).list();
-        const codes = new Map((await organizationsRepo(db).list()).map((o) => [o.id, o.code]));
-        const rows = tokens.map(({ secretSha256: _hash, ...t }) => ({ ...t, organizationCode: t.organizationId ? (codes.get(t.organizationId) ?? null) : null }));
+      await withRepositories(async (repos) => {
+        const rows = await listTokens(repos);
         if (flags.json) return print(JSON.stringify(rows));
         if (rows.length === 0) return print('no tokens yet: orgsync token create --org CODE');
-        for (const t of rows) {
-          const scope = t.isAdmin ? 'admin' : `org ${t.organizationCode ?? t.organizationId}`;
-          print(`${t.id}\t${t.name}\t${scope}\t${t.createdAt}\t${t.revokedAt ? `revoked ${t.revokedAt}` : 'active'}`);
-        }
+        print(
+          renderTable(
+            [
+              { header: 'ID', value: (t) => t.id },
+              { header: 'NAME', value: (t) => t.name },
+              { header: 'SCOPE', value: (t) => (t.isAdmin ? 'admin' : `org ${t.organizationCode ?? t.organizationId}`) },
+              { header: 'ROLE', value: (t) => (t.isAdmin ? 'admin' : `${t.role}${t.canApprove ? ' +approve' : ''}`) },
+              { header: 'CREATED', value: (t) => formatTime(t.createdAt) },
+              { header: 'STATUS', value: (t) => (t.revokedAt ? `revoked ${formatTime(t.revokedAt)}` : 'active') },
+            ],
+            rows,
+          ),
+        );
       });
     });
 }

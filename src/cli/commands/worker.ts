@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { startWorker } from '../../../jobs/worker.js';
 import { redactUrl } from '../../config.js';
-import { createLogger } from '../../adapters/log.js';
+import { createLogger, logDestination } from '../../adapters/log.js';
 import { openQueue, openRedis, redisWarnings } from '../../adapters/queue/index.js';
 import { UsageError, withDatabase } from '../context.js';
 
@@ -17,19 +17,19 @@ export function registerWorker(program: Command): void {
     .description('process queued imports, scheduled syncs and retries until SIGTERM/SIGINT')
     .option('--concurrency <n>', 'jobs run at the same time (1-8; default ORGSYNC_WORKER_CONCURRENCY)')
     .action(async (flags: { concurrency?: string }) => {
-      await withDatabase(async (db, config) => {
+      await withDatabase(async (db, config, repos) => {
         const concurrency = flags.concurrency === undefined ? config.worker.concurrency : Number(flags.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 8) throw new UsageError('--concurrency must be a whole number from 1 to 8');
         // Listening before anything starts: a SIGTERM during start-up also stops cleanly.
         const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
           process.once('SIGTERM', resolve).once('SIGINT', resolve);
         });
-        const log = createLogger(config.logLevel);
+        const log = createLogger(config.logLevel, await logDestination());
         const redis = await openRedis(config.redisUrl, 'worker');
         for (const warning of await redisWarnings(redis)) log.warn({ redis: redactUrl(config.redisUrl) }, warning);
         const queue = openQueue(redis, config.queue);
         const running = await startWorker(
-          { db, redis, queue, log, settings: { ...config, lockTimeoutSeconds: config.database.lockTimeoutSeconds, runLeaseSeconds: config.runs.leaseSeconds, maxRowsPerRun: config.runs.maxRows } },
+          { db, repos, redis, queue, log, settings: { ...config, lockTimeoutSeconds: config.database.lockTimeoutSeconds, runLeaseSeconds: config.runs.leaseSeconds, maxRowsPerRun: config.runs.maxRows, historyRetentionDays: config.history.retentionDays } },
           { concurrency },
         );
 

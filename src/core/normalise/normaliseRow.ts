@@ -277,9 +277,9 @@ function readParent(scope: RecordScope, defaultType: ParentRefType): ParentRef {
       noteCleaned(scope, 'parent', value, invisible.value.trim(), INVISIBLE_REMOVED);
       value = invisible.value.trim();
     }
-    // `root`/`null` mean top level only in the generic column (Authing's parentDepartmentId
-    // convention); in parentCode or parentOpenDepartmentId they are ordinary keys.
-    if (field === 'parent' && ROOT_WORDS.has(value.toLowerCase())) return { kind: 'root' };
+    // `root`/`null` mean the top level in every parent column (Authing's parentDepartmentId
+    // convention), unless a department has that exact key: the planner decides (plan/match.ts).
+    if (ROOT_WORDS.has(value.toLowerCase())) return { kind: 'ref', value, type: refType, field, rootWord: true };
     return { kind: 'ref', value, type: refType, field };
   }
   return seen ? { kind: 'root' } : { kind: 'absent' };

@@ -76,6 +76,11 @@ const READ_ONLY = new Set(
   ].map((k) => k),
 );
 
+/** Every accepted alias key with its field, for suggestions (columnSuggest.ts). */
+export function aliasKeys(): readonly (readonly [key: string, field: InputField])[] {
+  return [...BY_KEY.entries()];
+}
+
 const BY_KEY = new Map<string, InputField>();
 for (const [field, keys] of Object.entries(ALIASES) as [InputField, readonly string[]][]) {
   for (const key of keys) BY_KEY.set(key, field);

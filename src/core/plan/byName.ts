@@ -30,9 +30,20 @@ export function rowsParentFirst(ctx: PlanContext): RowState[] {
   return order;
 }
 
+/** The cheap part of the test below: whether `s` is a candidate for a match by name at all. */
+function mayMatchByName(ctx: PlanContext, s: RowState): boolean {
+  const { name, code, openDepartmentId } = s.row.fields;
+  if (s.mergedInto !== null || s.stored !== null || name === undefined || s.parent === null) return false;
+  return !(ctx.options.matchBy === 'auto' && (code != null || openDepartmentId != null));
+}
+
 export function matchByName(ctx: PlanContext): void {
   const { matchBy } = ctx.options;
   if (matchBy !== 'auto' && matchBy !== 'name') return;
+  // Most files give every row a code or an openDepartmentId: then, in auto
+  // mode, no row matches by name, and the parents-first order (a list of
+  // children per parent, for every row) is not built at all.
+  if (ctx.stored.size === 0 || !ctx.rows.some((s) => mayMatchByName(ctx, s))) return;
   const orgScope = ctx.org.nameScope === 'organization';
   for (const s of rowsParentFirst(ctx)) {
     const { name, code, openDepartmentId } = s.row.fields;

@@ -11,6 +11,7 @@ import type {
   Organization,
   StoredDepartment,
 } from '../model.js';
+import { shareStoredPaths } from './storedPaths.js';
 
 export interface PlanOptions {
   mode: ImportMode;
@@ -69,6 +70,10 @@ export class PlanContext {
   readonly fileById = new Map<string, RowState>();
   readonly fileByCode = new Map<string, RowState>();
   readonly fileByOpenId = new Map<string, RowState>();
+  /** Stored departments whose path is not their parent's path plus their id (normally none): see storedPaths.ts. */
+  readonly inconsistentPaths: ReadonlySet<StoredDepartment>;
+  /** `root`/`null` parent references that named a department with that key: value → first row and how many rows. */
+  readonly rootWordsMatched = new Map<string, { row: number; count: number }>();
   private byParentName: Map<string, StoredDepartment> | undefined;
   private byName: Map<string, StoredDepartment> | undefined;
 
@@ -95,6 +100,7 @@ export class PlanContext {
       if (d.code !== null) this.storedByCode.set(d.code, d);
       if (d.openDepartmentId !== null) this.storedByOpenId.set(d.openDepartmentId, d);
     }
+    this.inconsistentPaths = shareStoredPaths(storedList, this.stored);
   }
 
   // The name indexes are needed only for rows without keys and for changed

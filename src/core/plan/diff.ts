@@ -25,6 +25,10 @@ export const DIFF_FIELDS = [
   'tenantId',
 ] as const satisfies readonly (keyof StoredDepartment)[];
 
+const NOTHING_CHANGED: (keyof StoredDepartment)[] = [];
+
 export function changedFields(before: StoredDepartment, after: StoredDepartment): (keyof StoredDepartment)[] {
+  // The planner keeps the stored object itself for a department that stays as it is.
+  if (before === after) return NOTHING_CHANGED;
   return DIFF_FIELDS.filter((f) => !jsonEqual(before[f], after[f]));
 }

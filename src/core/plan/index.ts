@@ -120,7 +120,12 @@ function buildPlan(ctx: PlanContext, order: readonly Placed[], deactivated: Read
     return result;
   });
   errors.sort((a, b) => a.row - b.row);
-  return { creates, updates, deactivations, rowResults, errors, counts, warnings: [] };
+  // Which rule a `root`/`null` parent reference followed, when it was not the top level.
+  const warnings = [...ctx.rootWordsMatched].map(
+    ([value, { row, count }]) =>
+      `row ${row}${count > 1 ? ` (and ${count - 1} more)` : ''}: the parent reference "${value}" is the department with that key, not the top level (a department has the key "${value}")`,
+  );
+  return { creates, updates, deactivations, rowResults, errors, counts, warnings };
 }
 
 /** The most a sync may deactivate: a count, or a percentage of the active departments. */

@@ -192,6 +192,15 @@ export function resolveParents(ctx: PlanContext): void {
       if (c && !found.some((f) => sameEntity(f.target, c.target))) found.push(c);
     }
     const first = found[0];
+    if (first === undefined && ref.rootWord) {
+      s.parent = ROOT;
+      continue;
+    }
+    if (first !== undefined && ref.rootWord) {
+      const seen = ctx.rootWordsMatched.get(ref.value);
+      if (seen) seen.count++;
+      else ctx.rootWordsMatched.set(ref.value, { row: s.row.row, count: 1 });
+    }
     if (first === undefined) {
       const how = ref.type === 'auto' ? 'id, openDepartmentId or code' : ref.type;
       addIssue(s, 'PARENT_NOT_FOUND', 'parent', `no department has ${how} "${ref.value}", in the file or in the database`);
@@ -224,7 +233,8 @@ function declaredParentAgrees(
 ): boolean {
   const target: ParentTarget = { kind: 'row', state: parentRow };
   const where = `it is nested under row ${parentRow.row.row}`;
-  if (declared.kind === 'root') {
+  const isRoot = declared.kind === 'root' || (declared.rootWord === true && !LOOKUP_TYPES[declared.type].some((type) => lookup(ctx, type, declared.value)));
+  if (isRoot) {
     addIssue(s, 'NESTED_PARENT_CONFLICT', 'parent', `the row says it is a top-level department, but ${where}`);
     return false;
   }

@@ -5,7 +5,7 @@
 import { FileError } from '../errors.js';
 import type { InputFormat } from '../model.js';
 
-const FORMATS: readonly InputFormat[] = ['csv', 'yaml', 'json', 'ndjson'];
+const FORMATS: readonly InputFormat[] = ['csv', 'yaml', 'json', 'ndjson', 'xlsx'];
 
 const EXTENSIONS: Record<string, InputFormat> = {
   csv: 'csv',
@@ -16,10 +16,12 @@ const EXTENSIONS: Record<string, InputFormat> = {
   json: 'json',
   ndjson: 'ndjson',
   jsonl: 'ndjson',
+  xlsx: 'xlsx',
+  xlsm: 'xlsx',
 };
 
-/** Workbooks are zip/OLE containers: reading them as CSV would only produce a confusing encoding error. */
-const SPREADSHEET_EXTENSIONS = new Set(['xlsx', 'xlsm', 'xls', 'ods', 'numbers']);
+/** Workbooks other than .xlsx: reading them as CSV would only produce a confusing encoding error. */
+const SPREADSHEET_EXTENSIONS = new Set(['xls', 'ods', 'numbers']);
 
 /** How much text the sniffers look at; also the most `readInput` reads ahead before choosing. */
 export const SNIFF_CHARS = 64 * 1024;
@@ -27,7 +29,7 @@ export const SNIFF_CHARS = 64 * 1024;
 /** Validates an explicit format (it may come from a CLI flag or an HTTP field at run time). */
 export function checkFormat(format: string): InputFormat {
   if ((FORMATS as readonly string[]).includes(format)) return format as InputFormat;
-  throw new FileError('UNSUPPORTED_FORMAT', `unknown format "${format}"; use csv, yaml, json or ndjson`);
+  throw new FileError('UNSUPPORTED_FORMAT', `unknown format "${format}"; use csv, yaml, json, ndjson or xlsx`);
 }
 
 /** The format a file name's extension announces, if any. */
@@ -38,7 +40,7 @@ export function formatFromFileName(fileName: string): InputFormat | undefined {
   if (SPREADSHEET_EXTENSIONS.has(extension)) {
     throw new FileError(
       'UNSUPPORTED_FORMAT',
-      `"${fileName}" is a spreadsheet workbook; save it as "CSV UTF-8" (or export YAML/JSON) and import that file`,
+      `"${fileName}" is a spreadsheet format orgsync does not read; save it as Excel Workbook (.xlsx) or "CSV UTF-8" and import that file`,
     );
   }
   return EXTENSIONS[extension];

@@ -22,6 +22,7 @@ import { isDefaultChildrenKey, iterate } from './document.js';
 import { readJson } from './json.js';
 import { readNdjson } from './ndjson.js';
 import { readYaml } from './yaml.js';
+import { isWorkbookContainer, peek, readWorkbook } from './workbookInput.js';
 
 export interface ReadOptions {
   format?: InputFormat;
@@ -33,6 +34,8 @@ export interface ReadOptions {
   isChildrenKey?: (key: string) => boolean;
   /** JSON/YAML documents are parsed whole; larger ones fail with FILE_TOO_LARGE. */
   maxDocumentChars?: number;
+  /** Excel: the sheet to read, by name or 1-based number (default: the first with data). */
+  sheet?: string;
 }
 
 /** 256 M characters: well below V8's string limit (~512 M), so a document never crashes the reader. */
@@ -48,6 +51,8 @@ export interface ParsedInput {
   columns: string[];
   /** From a `{ organization, departments }` wrapper document: `organization: acme` or `organization: { code, name }`. */
   organization?: { code?: string; name?: string };
+  /** Excel: the sheet read. */
+  sheet?: string;
   records: AsyncIterable<SourceRecord>;
 }
 
@@ -84,7 +89,14 @@ export async function readInput(bytes: AsyncIterable<Uint8Array>, options: ReadO
         ? formatFromFileName(options.fileName)
         : undefined;
 
-  const text = decodeText(bytes, { encoding: options.encoding });
+  // Workbooks are recognised by their first bytes, whatever the file is called.
+  const peeked = await peek(bytes);
+  if (chosen === 'xlsx' || isWorkbookContainer(peeked.head)) {
+    if (peeked.head.length === 0) return { format: 'xlsx', columns: [], records: iterate([]) };
+    const { sheet, columns, records } = await readWorkbook(peeked.bytes, { sheet: options.sheet, maxRows: options.maxRows });
+    return { format: 'xlsx', sheet, columns, records };
+  }
+  const text = decodeText(peeked.bytes, { encoding: options.encoding });
   const head: string[] = [];
   let headText = '';
   let ended = false;

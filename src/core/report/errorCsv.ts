@@ -9,7 +9,8 @@
  *   are unknown to the importer and ignored on re-import.
  * - Every cell is neutralised against formula injection; values come from
  *   uploaded files and end up in someone's spreadsheet.
- * - UTF-8 with BOM (so Excel shows umlauts and CJK correctly) and CRLF line ends.
+ * - By default UTF-8 with BOM (so Excel shows umlauts and CJK correctly), commas and
+ *   CRLF line ends; the CLI passes the input's own delimiter and BOM (reportStyle.ts).
  *
  * Pure: no I/O.
  */
@@ -43,27 +44,51 @@ export interface ErrorReportInput {
 
 const ERROR_COLUMN_SET: ReadonlySet<string> = new Set(ERROR_REPORT_COLUMNS);
 
-export function errorReportCsv(input: ErrorReportInput): string {
+export interface ErrorReportRecord {
+  row: number;
+  /** The original columns' cells, as text, not yet neutralised. */
+  cells: string[];
+  /** error_row, error_code, error_field, error_message. */
+  errorCells: string[];
+  /** The fields of the row's errors (for highlighting the failing cells). */
+  fields: string[];
+}
+
+/** The report's columns and rows, before they are written in a format. */
+export function errorReportRecords(input: ErrorReportInput): { columns: string[]; rows: ErrorReportRecord[] } {
   // A re-imported error report already has error_* columns: drop the stale ones
   // (and any duplicate names) so the new report has each column exactly once and
   // can itself be imported again.
   const columns = [...new Set(input.columns)].filter((c) => !ERROR_COLUMN_SET.has(c));
-
-  const records: string[][] = [[...columns, ...ERROR_REPORT_COLUMNS]];
-  for (const r of mergeByRow(input.rows)) {
-    records.push([
-      ...columns.map((c) => cellText(Object.hasOwn(r.raw, c) ? r.raw[c] : undefined)),
+  const rows = mergeByRow(input.rows).map((r) => ({
+    row: r.row,
+    cells: columns.map((c) => cellText(Object.hasOwn(r.raw, c) ? r.raw[c] : undefined)),
+    errorCells: [
       String(r.row),
       r.errors.map((e) => e.code).join(ERROR_JOINER),
       r.errors.map((e) => e.field).join(ERROR_JOINER),
       r.errors.map((e) => e.message).join(ERROR_JOINER),
-    ]);
-  }
+    ],
+    fields: r.errors.map((e) => e.field),
+  }));
+  return { columns, rows };
+}
 
+export interface ErrorCsvOptions {
+  /** The input's delimiter, so a `;` file from a German Excel gets a `;` report. Default `,`. */
+  delimiter?: string;
+  /** Start with a byte order mark (default true: Excel needs it to read UTF-8). */
+  bom?: boolean;
+}
+
+export function errorReportCsv(input: ErrorReportInput, options: ErrorCsvOptions = {}): string {
+  const { columns, rows } = errorReportRecords(input);
+  const records: string[][] = [[...columns, ...ERROR_REPORT_COLUMNS], ...rows.map((r) => [...r.cells, ...r.errorCells])];
   return stringify(
     records.map((cells) => cells.map(neutraliseFormula)),
     {
-      bom: true,
+      bom: options.bom ?? true,
+      delimiter: options.delimiter ?? ',',
       record_delimiter: '\r\n',
       // Quote every non-empty cell (OWASP): a delimiter inside a cell can never
       // start a new, unneutralised cell, even in a spreadsheet that splits on `;`.

@@ -6,6 +6,7 @@
  */
 import { FileError } from '../errors.js';
 import { type ColumnMapping, type InputField, fieldForColumn } from '../normalise/vocabulary.js';
+import { unknownColumnNote } from '../normalise/columnSuggest.js';
 import { IGNORE } from './mapping.js';
 import { type ShapeSpec, namedColumns } from './spec.js';
 
@@ -48,6 +49,14 @@ export class ColumnResolver {
     const list = this.mapping.columnsByField.get(field);
     if (list) list.push(column);
     else this.mapping.columnsByField.set(field, [column]);
+  }
+
+  /** --strict: throws UNKNOWN_COLUMN for columns that map to nothing but look like a misspelled field or a parent reference. */
+  checkStrict(): void {
+    if (!this.spec.strict) return;
+    const notes = this.mapping.unknown.map(unknownColumnNote).filter((n): n is string => n !== undefined);
+    if (notes.length === 0) return;
+    throw new FileError('UNKNOWN_COLUMN', `--strict: ${notes.join('; ')}`, undefined, { columns: this.mapping.unknown });
   }
 
   get columns(): ReadonlySet<string> {

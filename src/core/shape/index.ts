@@ -52,7 +52,10 @@ export async function shapeRecords(
   // NDJSON reveals its keys while streaming: the named columns are checked at the end.
   const streamedColumns = input.format === 'ndjson';
   // (A blank file has no columns: it is EMPTY_FILE, not a missing column.)
-  if (!streamedColumns && input.columns.length > 0) state.resolver.checkNamedColumns();
+  if (!streamedColumns && input.columns.length > 0) {
+    state.resolver.checkNamedColumns();
+    state.resolver.checkStrict();
+  }
   const step = stepFor(state, groups);
   for await (const record of input.records) {
     if (streamedColumns) state.resolver.add(Object.keys(record.values));
@@ -60,7 +63,10 @@ export async function shapeRecords(
     state.inputRows++;
     if (onProgress && state.inputRows % 5000 === 0) onProgress(state.inputRows);
   }
-  if (streamedColumns && state.inputRows > 0) state.resolver.checkNamedColumns();
+  if (streamedColumns && state.inputRows > 0) {
+    state.resolver.checkNamedColumns();
+    state.resolver.checkStrict();
+  }
   if (spec.aggregate) groups.finish();
   const shaped: ShapedInput = {
     rows: state.rows,

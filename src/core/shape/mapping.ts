@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { TEXT_ENCODINGS, parseEncoding } from '../read/decode.js';
-import { type InputField, fieldForColumn } from '../normalise/vocabulary.js';
+import { type InputField, fieldForColumn, vocabularyKey } from '../normalise/vocabulary.js';
 
 /** A column mapped to `ignore` is read by nothing and not warned about. */
 export const IGNORE = 'ignore';
@@ -80,15 +80,50 @@ function protoKeyPath(value: unknown): (string | number)[] | undefined {
   return undefined;
 }
 
+/**
+ * People write a mapping both ways round: `Parent Dept Code: parent` (the
+ * file's column, then our field) and `parent: Parent Dept Code`. An entry
+ * whose value is no field but whose key is one (any alias, as in a header) is
+ * read the second way; where both are fields (`id: openDepartmentId`) the
+ * first way holds, as it always did. Defined properties, not assignment: a
+ * column called `__proto__` stays a column.
+ */
+/** `parentCode`, `name`: a field's own name (not an alias such as `Dept Code`). */
+function isFieldName(text: string): boolean {
+  const field = mappedField(text);
+  return field !== undefined && field !== IGNORE && vocabularyKey(text) === vocabularyKey(field);
+}
+
+export function fieldFirstEntries(columns: Record<string, string>, ctx: z.RefinementCtx): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(columns)) {
+    const keyField = mappedField(key);
+    const valueField = mappedField(value);
+    // `code: Dept Code`: both spell the field code; the key is the field's own name, so it names the field.
+    const sameField = keyField === valueField && isFieldName(key) && !isFieldName(value);
+    const flipped = keyField !== undefined && keyField !== IGNORE && (valueField === undefined || sameField);
+    const [column, field] = flipped ? [value.trim(), key] : [key, value];
+    if (Object.hasOwn(out, column)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `the column "${column}" is mapped twice` });
+      continue;
+    }
+    Object.defineProperty(out, column, { value: field, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 const MappingShape = z.strictObject({
   /** The import's organization; must agree with --org when both are given. */
   organization: text.max(191).optional(),
-  format: z.enum(['csv', 'yaml', 'json', 'ndjson']).optional(),
+  format: z.enum(['csv', 'yaml', 'json', 'ndjson', 'xlsx']).optional(),
+  /** Excel: the sheet to read (name, or number from 1); --sheet wins. */
+  sheet: z.union([text.max(255), z.number().int().positive()]).transform(String).optional(),
   encoding: EncodingSchema.optional(),
   parentRef: z.enum(['auto', 'id', 'openDepartmentId', 'code']).optional(),
-  /** The file's column → our field (or `ignore`). */
+  /** The file's column → our field (or `ignore`); `field: column` is accepted too (see fieldFirstEntries). */
   columns: z
     .record(z.string(), z.string())
+    .transform(fieldFirstEntries)
     .superRefine((columns, ctx) => {
       for (const [column, value] of Object.entries(columns)) {
         if (mappedField(value) === undefined) {

@@ -33,6 +33,8 @@ export interface ShapeSpec {
   aggregate: boolean;
   keepUnknownColumns: boolean;
   cleanNames: boolean;
+  /** --strict: a misspelled or parent-like column that maps to nothing fails the file (UNKNOWN_COLUMN). */
+  strict: boolean;
   parentRef: ParentRefType;
   /** The mapping's columns: the file's column → our field or `ignore`. */
   columns: ReadonlyMap<string, InputField | typeof IGNORE>;
@@ -54,6 +56,7 @@ export interface ShapeOptions {
   repeatedRows?: boolean;
   keepUnknownColumns?: boolean;
   cleanNames?: boolean;
+  strict?: boolean;
 }
 
 /** Fields that path and level shapes derive from the path, so no column may give them. */
@@ -119,6 +122,7 @@ export function shapeSpec(options: ShapeOptions): ShapeSpec {
     aggregate: kind !== 'flat' || memberColumn !== undefined || (options.repeatedRows ?? m.repeatedRows ?? false),
     keepUnknownColumns: options.keepUnknownColumns ?? m.keepUnknownColumns ?? false,
     cleanNames: options.cleanNames ?? m.cleanNames ?? false,
+    strict: options.strict ?? false,
     // `auto` is the flag's default, so a mapping's parentRef applies unless another type is given.
     parentRef: options.parentRef !== undefined && options.parentRef !== 'auto' ? options.parentRef : (m.parentRef ?? 'auto'),
     columns,

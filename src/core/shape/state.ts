@@ -8,6 +8,7 @@ import type { DepartmentRow, InputFormat, JsonObject, JsonValue, SourceRecord } 
 import { type CleanedName, type NormalisedRow, normaliseRecord } from '../normalise/normaliseRow.js';
 import { containsLoneSurrogate, LONE_SURROGATE_MESSAGE, printable } from '../normalise/characters.js';
 import { isBlank } from '../normalise/values.js';
+import { unknownColumnNote } from '../normalise/columnSuggest.js';
 import { ColumnResolver } from './columns.js';
 import type { RejectedRow } from './shaped.js';
 import type { ShapeSpec } from './spec.js';
@@ -78,9 +79,12 @@ export class ShapeState {
   warnings(format: InputFormat): string[] {
     const warnings: string[] = [];
     const { unknown, columnsByField } = this.resolver.mapping;
-    if (unknown.length > 0) {
+    const noted = unknown.filter((c) => unknownColumnNote(c) !== undefined);
+    for (const column of noted) warnings.push(unknownColumnNote(column)!);
+    const rest = unknown.filter((c) => !noted.includes(c));
+    if (rest.length > 0) {
       // Names are listed as written, unless invisible or unpaired characters would hide what they are.
-      const list = unknown.map((c) => (INVISIBLE.test(c) || containsLoneSurrogate(c) ? printable(c) : c)).join(', ');
+      const list = rest.map((c) => (INVISIBLE.test(c) || containsLoneSurrogate(c) ? printable(c) : c)).join(', ');
       warnings.push(this.spec.keepUnknownColumns ? `kept in customData (--keep-unknown-columns): ${list}` : `ignored columns that match no department field: ${list}`);
     }
     if (this.spec.kind === 'flat' && format === 'csv' && this.resolver.columns.size > 0 && !columnsByField.has('name')) {

@@ -7,6 +7,10 @@ import { stagingMigration } from './0002_staging.js';
 import { membersMigration } from './0003_members.js';
 import { tokensMigration } from './0004_tokens.js';
 import { runOwnerMigration } from './0005_run_owner.js';
+import { departmentExportOrderMigration } from './0007_department_export_order.js';
 import type { OrgsyncMigration } from './types.js';
+import { webhooksMigration } from './0008_webhooks.js';
+import { approvalMigration } from './0009_approval.js';
+import { historyMigration } from './0010_history.js';
 
-export const MIGRATIONS: readonly OrgsyncMigration[] = [initialMigration, stagingMigration, membersMigration, tokensMigration, runOwnerMigration];
+export const MIGRATIONS: readonly OrgsyncMigration[] = [initialMigration, stagingMigration, membersMigration, tokensMigration, runOwnerMigration, departmentExportOrderMigration, webhooksMigration, approvalMigration, historyMigration];

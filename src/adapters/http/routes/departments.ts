@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createDepartment } from '../../../app/createDepartment.js';
 import { buildTree, treeJson } from '../../../core/tree.js';
-import { type DepartmentView, departmentViews } from '../../db/index.js';
+import { departmentById, departmentListing, departmentPage } from '../../../app/organizations.js';
+import type { DepartmentView } from '../../../app/ports.js';
 import { organizationFor } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
@@ -35,7 +36,6 @@ const PARENT_KEYS = ['parent_id', 'parentId', 'parentDepartmentId'] as const;
 
 export function departmentRoutes(app: FastifyInstance, deps: AppDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const views = departmentViews(deps.db);
 
   r.post(
     '/organizations/:org/departments',
@@ -54,14 +54,16 @@ export function departmentRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
+      const org = await organizationFor(request, deps.repos, request.params.org);
       const body = request.body;
       const parentField = PARENT_KEYS.find((k) => body[k] !== undefined) ?? 'parent_id';
-      const result = await createDepartment(deps.db, {
+      const result = await createDepartment(deps.repos, {
         organization: org,
         fields: body,
         maxDepth: request.query.maxDepth,
         lockTimeoutSeconds: deps.config.database.lockTimeoutSeconds,
+        ...(request.principal ? { actor: request.principal.tokenId } : {}),
+        requestId: String(request.id),
       });
       if (!result.ok) throw issueToApiError(result.issues[0]!, result.fields, { field: parentField, value: body[parentField] ?? null });
       const d = result.department;
@@ -86,10 +88,10 @@ export function departmentRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
+      const org = await organizationFor(request, deps.repos, request.params.org);
       const { limit, offset, parent_id, is_active } = request.query;
       const parentId = parent_id === undefined ? undefined : parent_id === 'root' ? null : parent_id;
-      const page = await views.list(org.id, { parentId, isActive: is_active }, { limit, offset });
+      const page = await departmentPage(deps.repos, org.id, { parentId, isActive: is_active }, { limit, offset });
       return {
         data: page.items.map(toApiDepartment),
         pagination: { total: page.total, limit, offset, has_more: offset + page.items.length < page.total },
@@ -110,8 +112,8 @@ export function departmentRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
-      const all = await views.all(org.id);
+      const org = await organizationFor(request, deps.repos, request.params.org);
+      const all = await departmentListing(deps.repos, org.id);
       const activeOnly = request.query.is_active === true;
       // Written as text with an explicit stack: the schema serializer recursed
       // once per level and overflowed the stack from depth ~700 (a 500).
@@ -132,8 +134,8 @@ export function departmentRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
-      const found = await views.get(org.id, request.params.id);
+      const org = await organizationFor(request, deps.repos, request.params.org);
+      const found = await departmentById(deps.repos, org.id, request.params.id);
       if (!found) throw new ApiError(404, 'DEPARTMENT_NOT_FOUND', `No department ${request.params.id} in organization "${org.code}".`, { id: request.params.id });
       return toApiDepartment(found);
     },

@@ -11,7 +11,8 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { importRunsRepo, organizationsRepo } from '../../db/index.js';
+import { findOrganization } from '../../../app/organizations.js';
+import { getRun } from '../../../app/runHistory.js';
 import { submitImport } from '../../../app/submitImport.js';
 import { waitForRun } from '../../../app/waitForRun.js';
 import type { Organization } from '../../../core/model.js';
@@ -32,11 +33,11 @@ const DEFAULT_WAIT_SECONDS = 10;
  */
 async function targetOrganization(request: FastifyRequest, deps: AppDeps, ref: string, createOrg: boolean): Promise<Pick<Organization, 'code'>> {
   const principal = principalOf(request);
-  if (principal.isAdmin && createOrg && !(await organizationsRepo(deps.db).findByCode(ref))) {
+  if (principal.isAdmin && createOrg && !(await findOrganization(deps.repos, ref))) {
     if (ref.startsWith('org_')) throw organizationNotFound(ref);
     return { code: ref };
   }
-  return organizationFor(request, deps.db, ref);
+  return organizationFor(request, deps.repos, ref);
 }
 
 export async function importRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -55,7 +56,8 @@ export async function importRoutes(app: FastifyInstance, deps: AppDeps): Promise
         tags: ['Imports'],
         summary: 'Upload an import',
         description:
-          'Send the file as the raw body (Content-Type text/csv, application/yaml, application/json or application/x-ndjson) or as the ' +
+          'Send the file as the raw body (Content-Type text/csv, application/yaml, application/json or application/x-ndjson; an .xlsx as ' +
+          'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/octet-stream, recognised by its content) or as the ' +
           'file part of a multipart/form-data upload. Import options are query parameters (or form fields), named like the CLI flags: ' +
           '`mode=sync`, `dry-run=true`, `parent-ref=code`, `max-deactivate=10%`, `create-org=true` (admin tokens only)... ' +
           'The file is staged and queued: 202 with the run id. With `wait=true` the request waits up to `timeout` seconds for a ' +
@@ -77,7 +79,7 @@ export async function importRoutes(app: FastifyInstance, deps: AppDeps): Promise
       try {
         const options = importOptionsFrom([request.query, upload.fields], upload.impliedFormat);
         const org = await targetOrganization(request, deps, request.params.org, options.createOrg);
-        const result = await submitImport({ db: deps.db, queue: deps.queue }, { organizationCode: org.code, source: upload.source, options });
+        const result = await submitImport({ repos: deps.repos, queue: deps.queue }, { organizationCode: org.code, source: upload.source, options, submittedBy: principalOf(request).tokenId });
         if (result.kind !== 'submitted') throw new Error('an upload is never skipped');
         request.log.info({ run_id: result.runId, bytes: upload.size, duplicate: result.duplicate, enqueued: result.enqueued }, 'import submitted');
         if (!result.enqueued) request.log.warn({ run_id: result.runId, err: result.enqueueError }, 'run staged but not enqueued; a worker sweep will enqueue it');
@@ -86,10 +88,10 @@ export async function importRoutes(app: FastifyInstance, deps: AppDeps): Promise
           const seconds = Math.min(request.query.timeout ?? DEFAULT_WAIT_SECONDS, deps.config.http.maxWaitSeconds);
           const controller = new AbortController();
           request.raw.once('close', () => controller.abort());
-          const report = await waitForRun(deps.db, result.runId, { timeoutMs: seconds * 1000, signal: controller.signal });
+          const report = await waitForRun(deps.repos, result.runId, { timeoutMs: seconds * 1000, signal: controller.signal });
           if (report) return reply.code(200).send(toApiReport(report, org.code));
         }
-        const run = await importRunsRepo(deps.db).getRun(result.runId);
+        const run = await getRun(deps.repos, result.runId);
         return reply
           .code(202)
           .header('location', runLinks(org.code, result.runId).self)

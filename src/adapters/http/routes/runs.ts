@@ -9,21 +9,25 @@ import { z } from 'zod';
 import { ApprovalNotPossibleError, approveRun } from '../../../app/approveRun.js';
 import { RetryNotPossibleError, submitRetry } from '../../../app/retryFailedRows.js';
 import { loadStoredReport } from '../../../app/runReport.js';
+import { loadRunErrors, rowsToFix } from '../../../app/runErrors.js';
+import { loadPlanPreview } from '../../../app/heldPlan.js';
+import { planPreviewCounts } from '../../../core/plan/preview.js';
 import { errorReportCsv } from '../../../core/report/errorCsv.js';
 import type { Organization } from '../../../core/model.js';
-import { type Db, type ImportRunRecord, importRunsRepo } from '../../db/index.js';
-import { organizationFor } from '../auth.js';
+import type { ImportRunRecord, Repositories } from '../../../app/ports.js';
+import { getRun, listRuns } from '../../../app/runHistory.js';
+import { organizationFor, principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { ApiError } from '../errors.js';
-import { failedRowsOf, runLinks, toApiReport, toApiRun } from '../runPresenters.js';
+import { runLinks, toApiReport, toApiRun } from '../runPresenters.js';
 import { commonErrors, ErrorEnvelope, OrgParams } from '../schemas/common.js';
 import { ErrorsQuery, ImportAccepted, ImportReport, Run, RunErrors, RunList, RunListQuery, RunParams } from '../schemas/imports.js';
 
 const TAGS = ['Imports'];
 
 /** The run, if it belongs to the organization; 404 otherwise (runs of other organizations are invisible). */
-export async function runOf(db: Db, org: Organization, runId: string): Promise<ImportRunRecord> {
-  const run = await importRunsRepo(db).getRun(runId);
+export async function runOf(repos: Pick<Repositories, 'runs'>, org: Organization, runId: string): Promise<ImportRunRecord> {
+  const run = await getRun(repos, runId);
   if (!run || run.organizationCode !== org.code) {
     throw new ApiError(404, 'RUN_NOT_FOUND', `No import run ${runId} in organization "${org.code}".`, { runId });
   }
@@ -46,8 +50,8 @@ export function runRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
-      const runs = await importRunsRepo(deps.db).listRuns({ organizationCode: org.code, status: request.query.status, limit: request.query.limit });
+      const org = await organizationFor(request, deps.repos, request.params.org);
+      const runs = await listRuns(deps.repos, { organizationCode: org.code, status: request.query.status, limit: request.query.limit });
       return { data: runs.map((run) => toApiRun(run, org.code)) };
     },
   );
@@ -64,8 +68,10 @@ export function runRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
-      return toApiRun(await runOf(deps.db, org, request.params.runId), org.code);
+      const org = await organizationFor(request, deps.repos, request.params.org);
+      const run = await runOf(deps.repos, org, request.params.runId);
+      const preview = run.dryRun || run.status === 'needs_approval' || run.approvedBy !== null ? await loadPlanPreview(deps.repos, run.id) : undefined;
+      return toApiRun(run, org.code, preview ? planPreviewCounts(preview) : null);
     },
   );
 
@@ -90,17 +96,18 @@ export function runRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
-      const run = await runOf(deps.db, org, request.params.runId);
-      const report = await loadStoredReport(deps.db, run.id);
-      const rows = failedRowsOf(report);
+      const org = await organizationFor(request, deps.repos, request.params.org);
+      const run = await runOf(deps.repos, org, request.params.runId);
+      // The same rows `orgsync report` shows (app/runErrors.ts): a row a retry got through carries resolvedBy, and is not in the CSV.
+      const rows = await loadRunErrors(deps.repos, run.id);
       if (request.query.format === 'csv') {
-        const csv = errorReportCsv({ columns: report.columns, rows: rows.map((r) => ({ row: r.row, raw: r.raw, errors: r.errors })) });
+        const csv = errorReportCsv({ columns: run.columns ?? [], rows: rowsToFix(rows).map((r) => ({ row: r.row, raw: r.raw, errors: r.errors })) });
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="errors-${run.id}.csv"`)
           .send(csv);
       }
+      const report = await loadStoredReport(deps.repos, run.id);
       return { runId: run.id, status: run.status, fileError: toApiReport(report, org.code).fileError, rows };
     },
   );
@@ -119,11 +126,11 @@ export function runRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
-      const run = await runOf(deps.db, org, request.params.runId);
+      const org = await organizationFor(request, deps.repos, request.params.org);
+      const run = await runOf(deps.repos, org, request.params.runId);
       try {
-        const result = await submitRetry({ db: deps.db, queue: deps.queue }, run.id);
-        const retry = await importRunsRepo(deps.db).getRun(result.runId);
+        const result = await submitRetry({ repos: deps.repos, queue: deps.queue }, run.id, principalOf(request).tokenId);
+        const retry = await getRun(deps.repos, result.runId);
         return reply
           .code(202)
           .send({ runId: result.runId, status: retry?.status ?? 'queued', duplicate: result.duplicate, links: runLinks(org.code, result.runId) });
@@ -148,10 +155,14 @@ export function runRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
-      const run = await runOf(deps.db, org, request.params.runId);
+      const org = await organizationFor(request, deps.repos, request.params.org);
+      const run = await runOf(deps.repos, org, request.params.runId);
       try {
-        const report = await approveRun(deps.db, run.id, { lockTimeoutSeconds: deps.config.database.lockTimeoutSeconds });
+        const report = await approveRun(deps.repos, run.id, {
+          lockTimeoutSeconds: deps.config.database.lockTimeoutSeconds,
+          approver: { kind: 'token', principal: principalOf(request) },
+          allowSelfApproval: deps.config.http.allowSelfApproval,
+        });
         return toApiReport(report, org.code);
       } catch (err) {
         if (err instanceof ApprovalNotPossibleError) throw new ApiError(409, 'RUN_NOT_APPROVABLE', err.message, { runId: run.id, status: run.status });

@@ -43,7 +43,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: AppDeps): void {
     '/organizations/:org/schedules',
     { schema: { tags: TAGS, summary: 'List schedules', params: OrgParams, response: { 200: ScheduleList, ...commonErrors } } },
     async (request) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
+      const org = await organizationFor(request, deps.repos, request.params.org);
       const all = await listSchedules(deps.queue);
       return { data: all.filter((s) => s.organizationCode === org.code).map(toApiSchedule) };
     },
@@ -53,7 +53,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: AppDeps): void {
     '/organizations/:org/schedules/:name',
     { schema: { tags: TAGS, summary: 'Get a schedule', params: ScheduleParams, response: { 200: Schedule, ...commonErrors } } },
     async (request) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
+      const org = await organizationFor(request, deps.repos, request.params.org);
       const found = await find(request.params.name);
       if (!found || found.organizationCode !== org.code) throw notFound(request.params.name, org.code);
       return toApiSchedule(found);
@@ -73,7 +73,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
+      const org = await organizationFor(request, deps.repos, request.params.org);
       requireAdmin(request);
       const { name } = request.params;
       const body = request.body;
@@ -107,7 +107,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: AppDeps): void {
       },
     },
     async (request, reply) => {
-      const org = await organizationFor(request, deps.db, request.params.org);
+      const org = await organizationFor(request, deps.repos, request.params.org);
       const found = await find(request.params.name);
       if (!found || found.organizationCode !== org.code) throw notFound(request.params.name, org.code);
       await removeSchedule(deps.queue, request.params.name);

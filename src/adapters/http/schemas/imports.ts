@@ -11,9 +11,13 @@ const links = (org: string, runId: string) => ({
   self: `/v1/organizations/${org}/imports/${runId}`,
   errors: `/v1/organizations/${org}/imports/${runId}/errors`,
   errors_csv: `/v1/organizations/${org}/imports/${runId}/errors?format=csv`,
+  plan: `/v1/organizations/${org}/imports/${runId}/plan`,
 });
 
-const Links = z.strictObject({ self: z.string(), errors: z.string(), errors_csv: z.string() });
+const Links = z.strictObject({ self: z.string(), errors: z.string(), errors_csv: z.string(), plan: z.string() });
+const PlanCounts = z
+  .strictObject({ created: z.int(), updated: z.int(), moved: z.int(), deactivated: z.int(), membersOrphaned: z.int() })
+  .describe('How many departments (members, for membersOrphaned) each action of the plan lists; page them with GET .../plan.');
 // The statuses are declared once, with the transitions between them (core/runLifecycle.ts).
 const RunStatus = z.enum(RUN_STATUSES);
 const Counts = z.strictObject({
@@ -56,6 +60,8 @@ export const ImportReport = documented(
     errors: z.array(Issue),
     warnings: z.array(z.string()),
     fileError: RunError.nullable().describe('Why the whole file failed, when it did (nothing was written).'),
+    sheet: z.string().optional(),
+    planCounts: PlanCounts.optional().describe('Dry runs and runs held for approval: the size of the plan (GET .../plan lists it).'),
     links: Links,
   }),
   [
@@ -92,6 +98,9 @@ const runExample = {
   createdAt: '2025-11-02T08:21:40.120Z',
   startedAt: '2025-11-02T08:21:40.250Z',
   finishedAt: '2025-11-02T08:21:40.610Z',
+  submittedBy: 'tok_01JC7A1B2C3D4E5F6G7H8J9K0P',
+  approvedBy: null,
+  approvedAt: null,
   links: links('acme', RUN_ID),
 };
 
@@ -114,6 +123,14 @@ export const Run = documented(
     createdAt: z.string(),
     startedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    submittedBy: z.string().nullable().describe('The token (tok_...) or `cli:<os user>` that started the run.'),
+    approvedBy: z.string().nullable().describe('Who approved a held run: a token id or `cli:<os user>`.'),
+    approvedAt: z.string().nullable(),
+    plan: z
+      .strictObject({ counts: PlanCounts })
+      .nullable()
+      .optional()
+      .describe('GET of one run: the plan a dry run or a held run reviewed (null: the run has none). Not in listings.'),
     links: Links,
   }),
   [runExample],
@@ -134,6 +151,7 @@ export const RunErrors = documented(
         action: z.enum(['failed', 'skipped']),
         errors: z.array(z.strictObject({ code: z.string(), field: z.string(), message: z.string() })),
         raw: z.record(z.string(), z.unknown()).describe('The record as it was read from the file.'),
+        resolvedBy: z.string().nullable().describe('The retry run in which the row went through since (not in the fix-and-reimport CSV); null while it needs fixing.'),
       }),
     ),
   }),
@@ -142,7 +160,7 @@ export const RunErrors = documented(
       runId: RUN_ID,
       status: 'completed_with_errors',
       fileError: null,
-      rows: [{ row: 3, key: 'C', action: 'failed', errors: [{ code: issue.code, field: issue.field, message: issue.message }], raw: { name: 'Child', code: 'C', parentCode: 'MISSING' } }],
+      rows: [{ row: 3, key: 'C', action: 'failed', errors: [{ code: issue.code, field: issue.field, message: issue.message }], raw: { name: 'Child', code: 'C', parentCode: 'MISSING' }, resolvedBy: null }],
     },
   ],
 );
@@ -166,3 +184,41 @@ export const RunListQuery = z.object({
 export const ErrorsQuery = z.object({
   format: z.enum(['json', 'csv']).default('json').describe('`csv`: the fix-and-reimport file, as `orgsync report --format csv` writes it.'),
 });
+
+const PlanAction = z.enum(['created', 'updated', 'moved', 'deactivated', 'membersOrphaned']);
+
+export const PlanQuery = z.strictObject({
+  action: PlanAction.default('deactivated').describe('Which entries of the plan to page.'),
+  cursor: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .default('0')
+    .describe('nextCursor of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const RunPlanPage = documented(
+  'ImportRunPlanPage',
+  z.strictObject({
+    runId: z.string(),
+    status: RunStatus,
+    dryRun: z.boolean(),
+    counts: PlanCounts,
+    action: PlanAction,
+    total: z.int(),
+    items: z.array(z.record(z.string(), z.unknown())).describe('created: {id,name,code,parentPath}; updated: {id,name,path,changes:[{field,before,after}]}; moved: {id,name,fromParentPath,toParentPath,changes}; deactivated: {id,name,path,memberCount,activeChildren}; membersOrphaned: {memberId,leaves}.'),
+    nextCursor: z.string().nullable(),
+  }),
+  [
+    {
+      runId: RUN_ID,
+      status: 'needs_approval',
+      dryRun: false,
+      counts: { created: 0, updated: 1, moved: 0, deactivated: 1, membersOrphaned: 0 },
+      action: 'deactivated',
+      total: 1,
+      items: [{ id: 'dept_01JC7A1B2C3D4E5F6G7H8J9K0N', name: 'Platform', path: 'Engineering > Platform', memberCount: 12, activeChildren: 2 }],
+      nextCursor: null,
+    },
+  ],
+);

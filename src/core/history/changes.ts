@@ -1,0 +1,76 @@
+/**
+ * Department history as data: what one write changed in one department. Pure;
+ * the planner's output (ImportPlan) is turned into change records here so that
+ * every face that writes departments (an import, a retry, an approval, a
+ * revert, the department API) records the same thing the same way.
+ */
+import type { DepartmentUpdate, ImportPlan, JsonObject, JsonValue, MembersPlan, StoredDepartment } from '../model.js';
+import { DIFF_FIELDS } from '../plan/diff.js';
+
+export const HISTORY_ACTIONS = ['created', 'updated', 'moved', 'deactivated', 'reactivated', 'member_added', 'member_removed'] as const;
+export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
+
+export function isHistoryAction(value: string): value is HistoryAction {
+  return (HISTORY_ACTIONS as readonly string[]).includes(value);
+}
+
+/** One change to one department; `before`/`after` hold only the fields that changed (null: none, as for a create's before). */
+export interface DepartmentChange {
+  departmentId: string;
+  action: HistoryAction;
+  before: JsonObject | null;
+  after: JsonObject | null;
+}
+
+/** Who made a change, and under which run or HTTP request. */
+export interface ChangeOrigin {
+  runId: string | null;
+  requestId?: string | null;
+  /** `tok_…`, `cli:<os user>`, `schedule:<name>`, or `unknown` where the face does not say. */
+  actor: string;
+}
+
+/** A change as stored, with its origin and time. */
+export interface HistoryEntry extends DepartmentChange, ChangeOrigin {
+  id: number;
+  organizationId: string;
+  requestId: string | null;
+  at: string;
+}
+
+export const UNKNOWN_ACTOR = 'unknown';
+
+function pick(d: StoredDepartment, fields: readonly (keyof StoredDepartment)[]): JsonObject {
+  const out: JsonObject = {};
+  for (const f of fields) out[f] = d[f] as JsonValue;
+  return out;
+}
+
+/** A change's action: a change of isActive says more than a move, a move more than an edit. */
+function actionOf(u: DepartmentUpdate): HistoryAction {
+  if (u.changed.includes('isActive')) return u.after.isActive ? 'reactivated' : 'deactivated';
+  if (u.changed.includes('parentId')) return 'moved';
+  return 'updated';
+}
+
+/**
+ * The changes a plan makes, in the order it writes them (an unchanged
+ * department makes none). Lazy: a 1,000,000-department import must not hold a
+ * change record per department next to its plan; the writer serialises one
+ * batch at a time.
+ */
+export function* changesOfPlan(plan: Pick<ImportPlan, 'creates' | 'updates' | 'deactivations' | 'members'>): Generator<DepartmentChange> {
+  for (const d of plan.creates) yield { departmentId: d.id, action: 'created', before: null, after: pick(d, DIFF_FIELDS) };
+  for (const list of [plan.updates, plan.deactivations]) {
+    for (const u of list) {
+      if (u.changed.length === 0) continue;
+      yield { departmentId: u.after.id, action: actionOf(u), before: pick(u.before, u.changed), after: pick(u.after, u.changed) };
+    }
+  }
+  if (plan.members) yield* changesOfMembers(plan.members);
+}
+
+export function* changesOfMembers(members: Pick<MembersPlan, 'adds' | 'removes'>): Generator<DepartmentChange> {
+  for (const m of members.removes) yield { departmentId: m.departmentId, action: 'member_removed', before: { memberId: m.memberId }, after: null };
+  for (const m of members.adds) yield { departmentId: m.departmentId, action: 'member_added', before: null, after: { memberId: m.memberId } };
+}
