@@ -4,7 +4,8 @@
  * threshold allows. Exactly that plan, and only if the organization's
  * departments are unchanged since it was made; otherwise the run is planned
  * again, held again, and the report says so. In-process, in one transaction:
- * a crash leaves the run needs_approval.
+ * a crash leaves the run needs_approval. A held revert is approved the same
+ * way, planned again from the history instead of an input (revertApproval.ts).
  *
  * Who may approve (docs/operations.md, "Approval workflow"): the operator at
  * the command line, the global admin token, an organization token with the
@@ -17,6 +18,7 @@ import { RunNotFoundError } from './runReport.js';
 import type { Principal } from './tokens.js';
 import { OrgsyncError } from '../core/errors.js';
 import type { ImportRunRecord } from './ports.js';
+import { approveRevert, revertOptionsOf } from './revertApproval.js';
 
 export class ApprovalNotPossibleError extends OrgsyncError {
   override readonly name = 'ApprovalNotPossibleError';
@@ -66,5 +68,9 @@ export async function approveRun(repos: ImportPorts, runId: string, opts: Approv
     throw new ApprovalNotPossibleError(`run ${runId} is ${run.status}: only a run that needs approval can be approved`);
   }
   checkApprover(run, opts.approver, opts.allowSelfApproval ?? false);
+  // A held revert has no input to plan from again: it re-plans from the history (revertApproval.ts).
+  const revert = revertOptionsOf(run);
+  if (revert && !repos.history) throw new ApprovalNotPossibleError(`run ${runId} is a revert: approving it needs the department history`);
+  if (revert && repos.history) return approveRevert({ ...repos, history: repos.history }, run, revert, { actor: approverId(opts.approver), lockTimeoutSeconds: opts.lockTimeoutSeconds });
   return executeQueuedRun(repos, runId, { lockTimeoutSeconds: opts.lockTimeoutSeconds, approve: true, actor: approverId(opts.approver) });
 }

@@ -59,6 +59,22 @@ export function dryRunOverThreshold(deactivations: number, active: number, limit
   };
 }
 
+/** A revert over its threshold, held like a queued sync (app/revertRun.ts). */
+export function revertHeldOverThreshold(runId: string, revertedRunId: string, deactivations: number, active: number, limit: number): RunProblem<'DEACTIVATION_THRESHOLD_EXCEEDED'> {
+  return {
+    code: 'DEACTIVATION_THRESHOLD_EXCEEDED',
+    message: `this revert of run ${revertedRunId} would deactivate ${deactivations} of ${active} active departments (the ones it created); --max-deactivate allows ${limit}. Nothing was written. Run "orgsync approve ${runId}" (another token than the one that asked, over HTTP) to apply exactly this plan.`,
+  };
+}
+
+/** A dry run of a revert over its threshold: reported as needs_approval, holds nothing. */
+export function dryRevertOverThreshold(deactivations: number, active: number, limit: number): RunProblem<'DEACTIVATION_THRESHOLD_EXCEEDED'> {
+  return {
+    code: 'DEACTIVATION_THRESHOLD_EXCEEDED',
+    message: `this dry run of a revert would deactivate ${deactivations} of ${active} active departments; --max-deactivate allows ${limit}. Nothing was written. A real revert would be held for approval.`,
+  };
+}
+
 /** An approval that found the departments changed since its plan was made. */
 export function heldAgain(runId: string, organizationCode: string, deactivations: number): RunProblem<'DEACTIVATION_THRESHOLD_EXCEEDED'> {
   return {

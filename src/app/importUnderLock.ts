@@ -5,6 +5,7 @@
  */
 import { FileError } from '../core/errors.js';
 import { changesOfPlan, UNKNOWN_ACTOR } from '../core/history/changes.js';
+import { resolveRetriedRowsIn } from './retryResolution.js';
 import type { ImportOptions } from '../core/importOptions.js';
 import type { ImportPlan, Organization, StoredDepartment } from '../core/model.js';
 import { deactivationLimit } from '../core/plan/index.js';
@@ -95,6 +96,8 @@ export async function planUnderLock(run: LockedRun, trx: Tx): Promise<Decided | 
   // so that a concurrent attempt of the same run finds it finished instead of
   // recording it twice.
   await runs.insertRowResults(run.runId, plan, run.failedRaw(plan), trx);
+  // A retry resolves its original's rows in the same transaction as it finishes.
+  if (outcome.kind === 'applied') await resolveRetriedRowsIn(run.repos, trx, run.runId, plan);
   await runs.finishRun(
     run.runId,
     {

@@ -13,6 +13,7 @@ import { type ImportOptions, importOptionsInput, parseImportOptions } from '../c
 import { isFailedOrSkipped } from '../core/model.js';
 import { JOB_NAMES } from './jobContracts.js';
 import type { Repositories } from './ports.js';
+import { lineOfRecord } from './retryResolution.js';
 import { RunNotFoundError } from './runReport.js';
 import { bufferSource, type SubmitDeps, type SubmitResult, submitImport } from './submitImport.js';
 import { OrgsyncError } from '../core/errors.js';
@@ -25,7 +26,6 @@ export class RetryNotPossibleError extends OrgsyncError {
 }
 
 /** The row number the JSON reader gives the i-th record of a retry input. */
-const lineOfRecord = (i: number): number => i + 2;
 
 export async function submitRetry(
   deps: SubmitDeps,
@@ -68,7 +68,8 @@ export async function markRetriedRows({ runs, staging }: Pick<Repositories, 'run
   const run = await runs.getRun(retryRunId);
   if (!run?.parentRunId || run.dryRun || (run.status !== 'completed' && run.status !== 'completed_with_errors')) return 0;
   const map = await staging.readAll(retryRunId, 'rowmap');
-  if (!map) return 0;
+  // Normally consumed already, in the retry's own transaction (retryResolution.ts): count what it marked.
+  if (!map) return (await runs.getRowResults(run.parentRunId)).filter((r) => r.resolvedByRunId === retryRunId).length;
   const originalRows = JSON.parse(map.toString('utf8')) as number[];
   const stillFailing = new Set(
     (await runs.getRowResults(retryRunId)).filter((r) => isFailedOrSkipped(r.action)).map((r) => r.rowNumber),

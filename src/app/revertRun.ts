@@ -10,19 +10,20 @@
  * its own history rows: so depth, uniqueness and path rewriting are the
  * importer's, and a revert is itself revertible.
  */
-import { FileError, OrgsyncError } from '../core/errors.js';
+import { OrgsyncError } from '../core/errors.js';
 import { changesOfPlan, type HistoryEntry } from '../core/history/changes.js';
 import { revertMembers, revertRows } from '../core/history/revertPlan.js';
-import type { ImportCounts, ImportPlan, Organization } from '../core/model.js';
+import type { ImportCounts, ImportPlan, Organization, StoredDepartment } from '../core/model.js';
 import { type DeactivationLimit, deactivationLimit, planImport } from '../core/plan/index.js';
 import { newDepartmentId } from '../ids.js';
 import type { ImportRunRecord, Repositories, Tx } from './ports.js';
 import { RunNotFoundError } from './runReport.js';
 import { announceRunEnded } from './runAnnouncements.js';
+import { departmentsFingerprint, dryRevertOverThreshold, holdPlan, revertHeldOverThreshold } from './heldPlan.js';
 
-export type RevertPorts = Pick<Repositories, 'runs' | 'departments' | 'organizations' | 'members' | 'lock' | 'history'> & Pick<Repositories, 'webhooks'>;
+export type RevertPorts = Pick<Repositories, 'runs' | 'departments' | 'organizations' | 'members' | 'lock' | 'history' | 'staging'> & Pick<Repositories, 'webhooks'>;
 
-/** Like a sync's --max-deactivate default: a revert that would deactivate more than this needs a raised limit. */
+/** Like a sync's --max-deactivate default: a revert that would deactivate more is held for approval (revertApproval.ts). */
 export const DEFAULT_REVERT_MAX_DEACTIVATE: DeactivationLimit = { kind: 'percent', value: 20 };
 
 export interface RevertRequest {
@@ -53,7 +54,10 @@ export interface RevertReport {
   revertedRunId: string;
   organizationCode: string;
   dryRun: boolean;
-  status: 'completed';
+  /** needs_approval: over --max-deactivate, held (a dry run: only reported); `orgsync approve RUN_ID` applies it. */
+  status: 'completed' | 'needs_approval';
+  /** Why it is held (DEACTIVATION_THRESHOLD_EXCEEDED). */
+  error?: { code: string; message: string };
   counts: ImportCounts;
   /** History rows the revert wrote (0 for a dry run). */
   changes: number;
@@ -98,10 +102,13 @@ export async function revertRun(repos: RevertPorts, req: RevertRequest): Promise
     organizationCode: org.code,
     sourceName: `revert of ${req.runId}`,
     mode: 'upsert',
-    options: { revertOf: req.runId, force: req.force ?? false, dryRun },
+    // Everything an approval needs to plan the revert again (revertApproval.ts).
+    options: { revertOf: req.runId, force: req.force ?? false, dryRun, maxDeactivate: req.maxDeactivate ?? DEFAULT_REVERT_MAX_DEACTIVATE, ...(req.maxDepth === undefined ? {} : { maxDepth: req.maxDepth }) },
     dryRun,
     status: 'running',
     parentRunId: req.runId,
+    // Four eyes: who asked for a held revert may not approve it (approveRun.ts).
+    submittedBy: req.actor,
   });
   let report: RevertReport;
   try {
@@ -112,8 +119,8 @@ export async function revertRun(repos: RevertPorts, req: RevertRequest): Promise
     if (err instanceof RevertConflictError) throw new RevertConflictError(revertId, err.conflicts);
     throw err;
   }
-  // Committed; never throws. A dry run announces what any dry run does (run.completed).
-  await announceRunEnded(repos, revertId, dryRun ? {} : { event: 'run.reverted' });
+  // Committed; never throws. A dry run announces what any dry run does; a held revert, run.needs_approval.
+  await announceRunEnded(repos, revertId, dryRun || report.status === 'needs_approval' ? {} : { event: 'run.reverted' });
   return report;
 }
 
@@ -123,13 +130,61 @@ function wroteSomething(run: ImportRunRecord): boolean {
 }
 
 async function revertUnderLock(repos: RevertPorts, req: RevertRequest, target: ImportRunRecord, org: Organization, revertId: string, trx: Tx): Promise<RevertReport> {
-  const changes = await repos.history.ofRun(req.runId, trx);
+  const lockAcquiredAt = new Date();
+  const planned = await planRevert(repos, target, org, { ...req, revertId }, trx);
+  const { plan, overridden } = planned;
+  const dryRun = req.dryRun ?? false;
+  const base = { runId: revertId, revertedRunId: req.runId, organizationCode: org.code, dryRun, counts: plan.counts, changes: 0, overridden };
+  if (planned.deactivating > planned.limit) {
+    // Like a queued sync over its threshold: held with its plan, nothing written (a dry run only reports it).
+    const error = dryRun ? dryRevertOverThreshold(planned.deactivating, planned.active, planned.limit) : revertHeldOverThreshold(revertId, req.runId, planned.deactivating, planned.active, planned.limit);
+    if (dryRun) {
+      await repos.runs.insertRowResults(revertId, plan, new Map(), trx);
+      await repos.runs.finishRun(revertId, { status: 'needs_approval', counts: plan.counts, error, lockAcquiredAt }, trx);
+    } else {
+      const fingerprint = departmentsFingerprint(org, planned.stored);
+      await holdPlan(repos, trx, { runId: revertId, plan, fingerprint, error, warnings: [], from: 'running', lockAcquiredAt });
+    }
+    return { ...base, status: 'needs_approval', error };
+  }
+  const written = dryRun ? 0 : await applyRevertPlan(repos, org, plan, { runId: revertId, requestId: req.requestId ?? null, actor: req.actor }, trx);
+  await repos.runs.insertRowResults(revertId, plan, new Map(), trx);
+  await repos.runs.finishRun(revertId, { status: 'completed', counts: plan.counts, organizationId: org.id, lockAcquiredAt }, trx);
+  return { ...base, status: 'completed', changes: written };
+}
+
+/** Writes a revert plan with its history rows; returns how many history rows it wrote. */
+export async function applyRevertPlan(repos: RevertPorts, org: Organization, plan: ImportPlan, origin: { runId: string; requestId: string | null; actor: string }, trx: Tx): Promise<number> {
+  const now = new Date();
+  await repos.departments.applyPlan(trx, org, plan, { runId: origin.runId, now });
+  if (plan.members) await repos.members.applyMembers(trx, org, plan.members, { runId: origin.runId, now });
+  return repos.history.record(trx, org.id, changesOfPlan(plan), origin, now);
+}
+
+export interface PlannedRevert {
+  plan: ImportPlan;
+  overridden: RevertConflict[];
+  stored: StoredDepartment[];
+  deactivating: number;
+  active: number;
+  limit: number;
+}
+
+/** The revert of `target` as a plan, from its history and what is stored now; throws when it cannot be reverted. */
+export async function planRevert(
+  repos: RevertPorts,
+  target: ImportRunRecord,
+  org: Organization,
+  req: { revertId: string; force?: boolean; maxDepth?: number; maxDeactivate?: DeactivationLimit },
+  trx: Tx,
+): Promise<PlannedRevert> {
+  const changes = await repos.history.ofRun(target.id, trx);
   if (changes.length === 0 && wroteSomething(target)) {
     // Its history was pruned (ORGSYNC_HISTORY_RETENTION_DAYS): a "revert" that changes nothing would mislead.
-    throw new RunNotRevertibleError(`run ${req.runId} changed departments, but its history is no longer kept (pruned after ORGSYNC_HISTORY_RETENTION_DAYS): it cannot be reverted`);
+    throw new RunNotRevertibleError(`run ${target.id} changed departments, but its history is no longer kept (pruned after ORGSYNC_HISTORY_RETENTION_DAYS): it cannot be reverted`);
   }
-  const overridden = await laterChanges(repos, org, req.runId, changes, trx);
-  if (overridden.length > 0 && !req.force) throw new RevertConflictError(revertId, overridden);
+  const overridden = await laterChanges(repos, org, target.id, changes, trx);
+  if (overridden.length > 0 && !req.force) throw new RevertConflictError(req.revertId, overridden);
 
   const stored = await repos.departments.loadForOrganization(org.id, trx);
   const plan = planImport({ organization: org, rows: revertRows(changes), stored, options: { mode: 'upsert', matchBy: 'id', maxDepth: req.maxDepth }, newId: newDepartmentId });
@@ -138,7 +193,7 @@ async function revertUnderLock(repos: RevertPorts, req: RevertRequest, target: I
     throw new RunNotRevertibleError(`the departments cannot be put back as they were: ${e.code} (${e.field}): ${e.message}${plan.errors.length > 1 ? ` (and ${plan.errors.length - 1} more)` : ''}`);
   }
   // Every row is keyed by the id of a stored department (departments are never deleted).
-  if (plan.creates.length > 0) throw new Error(`revert: ${plan.creates.length} departments of run ${req.runId} are no longer stored`);
+  if (plan.creates.length > 0) throw new Error(`revert: ${plan.creates.length} departments of run ${target.id} are no longer stored`);
   if (changes.some((c) => c.action === 'member_added' || c.action === 'member_removed')) {
     const members = revertMembers(changes, await repos.members.loadForOrganization(org.id, trx));
     if (members) {
@@ -147,18 +202,9 @@ async function revertUnderLock(repos: RevertPorts, req: RevertRequest, target: I
       plan.counts.membersRemoved = members.removes.length;
     }
   }
-  checkThreshold(plan, stored.filter((d) => d.isActive).length, req.maxDeactivate ?? DEFAULT_REVERT_MAX_DEACTIVATE);
-
-  let written = 0;
-  if (!(req.dryRun ?? false)) {
-    const now = new Date();
-    await repos.departments.applyPlan(trx, org, plan, { runId: revertId, now });
-    if (plan.members) await repos.members.applyMembers(trx, org, plan.members, { runId: revertId, now });
-    written = await repos.history.record(trx, org.id, changesOfPlan(plan), { runId: revertId, requestId: req.requestId ?? null, actor: req.actor }, now);
-  }
-  await repos.runs.insertRowResults(revertId, plan, new Map(), trx);
-  await repos.runs.finishRun(revertId, { status: 'completed', counts: plan.counts, organizationId: org.id }, trx);
-  return { runId: revertId, revertedRunId: req.runId, organizationCode: org.code, dryRun: req.dryRun ?? false, status: 'completed', counts: plan.counts, changes: written, overridden };
+  const active = stored.filter((d) => d.isActive).length;
+  const deactivating = countDeactivations(plan);
+  return { plan, overridden, stored, deactivating, active, limit: deactivationLimit(req.maxDeactivate ?? DEFAULT_REVERT_MAX_DEACTIVATE, active) };
 }
 
 /** Changes to the run's departments written after the run's own last change to each, by anything else. */
@@ -171,11 +217,11 @@ async function laterChanges(repos: RevertPorts, org: Organization, runId: string
 }
 
 /**
- * A revert deactivates the departments its run created: like a sync, it may
- * not deactivate more than the limit allows, and the planner's `updated` for
- * those rows is counted as `deactivated`, as a sync's report would.
+ * A revert deactivates the departments its run created: the planner's
+ * `updated` for those rows is counted as `deactivated`, as a sync's report
+ * would, and they count against --max-deactivate.
  */
-function checkThreshold(plan: ImportPlan, active: number, limit: DeactivationLimit): void {
+function countDeactivations(plan: ImportPlan): number {
   const deactivating = new Set(plan.updates.filter((u) => u.before.isActive && !u.after.isActive).map((u) => u.after.id));
   for (const r of plan.rowResults) {
     if (r.departmentId !== undefined && deactivating.has(r.departmentId) && (r.action === 'updated' || r.action === 'moved')) {
@@ -183,13 +229,5 @@ function checkThreshold(plan: ImportPlan, active: number, limit: DeactivationLim
       plan.counts.deactivated++;
     }
   }
-  const max = deactivationLimit(limit, active);
-  if (deactivating.size > max) {
-    throw new FileError(
-      'DEACTIVATION_THRESHOLD_EXCEEDED',
-      `this revert would deactivate ${deactivating.size} of ${active} active departments (the ones the run created); --max-deactivate allows ${max}. Nothing was written. Raise --max-deactivate to revert it.`,
-      undefined,
-      { wouldDeactivate: deactivating.size, active, limit: max },
-    );
-  }
+  return deactivating.size;
 }

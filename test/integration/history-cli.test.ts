@@ -1,7 +1,8 @@
 /**
  * `orgsync history` and `orgsync revert` through the real CLI (SQLite and
  * MariaDB): the import's changes carry `cli:<os user>`, a revert prints its
- * run, a second revert exits 1 with REVERT_CONFLICT, --force overrides it.
+ * run, a second revert exits 1 with REVERT_CONFLICT, --force overrides it; a
+ * revert over --max-deactivate is held (exit 1) and `orgsync approve` applies it.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -45,5 +46,20 @@ describe.each(dialects)('history and revert commands (%s)', (dialect) => {
     const forced = await runCli(['revert', report.runId, '--force', '--json'], cliEnv(db));
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ revertedRunId: report.runId, overridden: [expect.objectContaining({ action: 'updated' })] });
+  });
+  it('holds a revert over --max-deactivate: prints that it waits for approval, exits 1; orgsync approve applies it', async () => {
+    const file = join(dir, 'b.csv');
+    writeFileSync(file, 'name,code\nA,A\n');
+    await importCli(db, [file, '--org', 'cliheld', '--create-org']);
+    writeFileSync(file, 'name,code\nB,B\nC,C\n');
+    const { report } = await importCli(db, [file, '--org', 'cliheld']);
+    const held = await runCli(['revert', report.runId], cliEnv(db));
+    expect(held.code, held.stderr).toBe(1);
+    const heldRunId = /held for approval: the revert of run \S+ of cliheld is run (run_\w+), waiting for "orgsync approve \1"/.exec(held.stdout)?.[1];
+    expect(heldRunId, held.stdout).toBeDefined();
+    expect(held.stdout).toMatch(/DEACTIVATION_THRESHOLD_EXCEEDED|would deactivate 2 of 3/);
+    const approved = await runCli(['approve', heldRunId!, '--json'], cliEnv(db));
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ runId: heldRunId, status: 'completed' });
   });
 });

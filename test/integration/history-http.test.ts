@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../support/db.js';
-import { call, createOrg, envelopeOf, type HttpHarness, openHttpHarness, orgToken } from '../support/httpHarness.js';
+import { adminToken, call, createOrg, envelopeOf, type HttpHarness, openHttpHarness, orgToken } from '../support/httpHarness.js';
 import { importAs } from '../support/historyHarness.js';
 import { PRUNE_HISTORY_SCHEDULER_ID } from '../../src/app/jobContracts.js';
 import { repositories } from '../../src/adapters/db/index.js';
@@ -74,6 +74,39 @@ describe.each(dialects)('history API on %s', (dialect) => {
     expect(envelope.code).toBe('REVERT_CONFLICT');
     expect((await call(h.app, approver, 'GET', `${base}/imports/${(reverted.json() as { runId: string }).runId}/changes`)).json()).toMatchObject({ data: [{ actor: expect.stringMatching(/^tok_/) }, {}, {}] });
     expect((envelope.details.conflicts as unknown[]).length).toBe(3);
+  });
+
+  it('holds a revert over the threshold: the token that asked cannot approve it (403), an admin can, and the tree is as before the run', async () => {
+    await createOrg(h.db, 'revco');
+    const revToken = (await createToken(repositories(h.db), { organizationCode: 'revco', isAdmin: false, role: 'write', canApprove: true })).token;
+    const admin = await adminToken(h.db);
+    const rb = '/v1/organizations/revco';
+    await importAs(h.db, 'revco', 'name,code\nA,A\n');
+    const tree = async () => ((await repositories(h.db).departments.loadForOrganization((await repositories(h.db).organizations.findByCode('revco'))!.id)) as { code: string | null; isActive: boolean; name: string }[]).map((d) => [d.code, d.name, d.isActive]);
+    const before = await tree();
+    const grow = await importAs(h.db, 'revco', 'name,code\nB,B\nC,C\nD,D\n');
+    const grown = await tree();
+
+    const dry = await call(h.app, revToken, 'POST', `${rb}/imports/${grow.runId}/revert?dryRun=true`);
+    expect(dry.statusCode).toBe(200);
+    expect(dry.json()).toMatchObject({ status: 'needs_approval', dryRun: true, counts: { deactivated: 3 }, error: { code: 'DEACTIVATION_THRESHOLD_EXCEEDED' } });
+    const held = await call(h.app, revToken, 'POST', `${rb}/imports/${grow.runId}/revert`);
+    expect(held.statusCode).toBe(200);
+    const heldBody = held.json() as { runId: string };
+    expect(heldBody).toMatchObject({ status: 'needs_approval', dryRun: false, changes: 0, counts: { deactivated: 3 } });
+    expect(await tree()).toEqual(grown);
+    const status = await call(h.app, revToken, 'GET', `${rb}/imports/${heldBody.runId}`);
+    expect(status.json()).toMatchObject({ status: 'needs_approval' });
+
+    const self = await call(h.app, revToken, 'POST', `${rb}/imports/${heldBody.runId}/approve`);
+    expect(envelopeOf(self)).toMatchObject({ status: 403, code: 'APPROVAL_NOT_ALLOWED' });
+    expect(await tree()).toEqual(grown);
+    const approved = await call(h.app, admin, 'POST', `${rb}/imports/${heldBody.runId}/approve`);
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({ status: 'completed' });
+    const after = await tree();
+    expect(after.filter(([, , active]) => active)).toEqual(before);
+    expect(after.filter(([code]) => code !== 'A').every(([, , active]) => !active)).toBe(true);
   });
 
   it('records the changes of an approved sync (actor: the approver) and of a retry (its own run)', async () => {

@@ -3,11 +3,13 @@
  * history rows per change (with run and actor, in the change's transaction,
  * none for an unchanged re-import), revert of creates, updates, moves (a
  * subtree's paths and depths), deactivations and memberships, REVERT_CONFLICT
- * and --force, the deactivation threshold, API writes, pruning.
+ * and --force, the deactivation threshold (a revert over it is held for
+ * approval, like a sync), API writes, pruning.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositories } from '../../src/adapters/db/index.js';
 import { createDepartment } from '../../src/app/createDepartment.js';
+import { approveRun } from '../../src/app/approveRun.js';
 import { pruneHistory } from '../../src/app/history.js';
 import { RevertConflictError, revertRun } from '../../src/app/revertRun.js';
 import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
@@ -119,12 +121,51 @@ describe.each(dialects)('department history and revert (%s)', (dialect) => {
     expect(deliveries.map((d) => [d.runId, d.event])).toEqual([[undone.runId, 'run.reverted']]);
   });
 
-  it('honours the deactivation threshold: reverting a run that created most departments needs a raised limit', async () => {
+  it('holds a revert over the deactivation threshold for approval, like a sync; approving applies exactly its plan', async () => {
+    const org = nextOrg();
+    await importAs(db, org, 'name,code\nA,A\n');
+    const before = await storedTree(db, org);
+    const grow = await importAs(db, org, 'name,code\nB,B\nC,C\nD,D\n');
+    const grown = await storedTree(db, org);
+    const hook = await repos().webhooks!.insert({ organizationId: await orgId(org), url: 'https://hooks.example.com/t', events: ['run.needs_approval', 'run.reverted'], secret: '0123456789abcdef0123' });
+    const limit = { kind: 'percent', value: 20 } as const;
+
+    const dry = await revert(grow.runId, { dryRun: true, maxDeactivate: limit });
+    expect(dry).toMatchObject({ status: 'needs_approval', dryRun: true, counts: { deactivated: 3 }, error: { code: 'DEACTIVATION_THRESHOLD_EXCEEDED' } });
+    await expect(approveRun(repos(), dry.runId, { lockTimeoutSeconds: 10, approver: { kind: 'operator', actor: 'cli:boss' } })).rejects.toMatchObject({ code: 'RUN_NOT_APPROVABLE' });
+
+    const held = await revert(grow.runId, { maxDeactivate: limit });
+    expect(held).toMatchObject({ status: 'needs_approval', dryRun: false, counts: { deactivated: 3 }, changes: 0, error: { code: 'DEACTIVATION_THRESHOLD_EXCEEDED' } });
+    expect(await repos().runs.getRun(held.runId)).toMatchObject({ status: 'needs_approval', submittedBy: 'cli:reverter', parentRunId: grow.runId });
+    expect(await storedTree(db, org)).toEqual(grown);
+    expect(await historyOf(org, held.runId)).toEqual([]);
+
+    const approved = await approveRun(repos(), held.runId, { lockTimeoutSeconds: 10, approver: { kind: 'operator', actor: 'cli:boss' } });
+    expect(approved).toMatchObject({ runId: held.runId, status: 'completed' });
+    expect(await repos().runs.getRun(held.runId)).toMatchObject({ status: 'completed', approvedBy: 'cli:boss' });
+    const restored = (await storedTree(db, org)) as { code: string; isActive: boolean }[];
+    expect(restored.filter((d) => d.code === 'A')).toEqual(before);
+    expect(restored.filter((d) => d.code !== 'A').every((d) => !d.isActive)).toBe(true);
+    expect((await historyOf(org, held.runId)).map((e) => [e.action, e.actor])).toEqual([['deactivated', 'cli:boss'], ['deactivated', 'cli:boss'], ['deactivated', 'cli:boss']]);
+    const events = (await repos().webhooks!.deliveries({ webhookId: hook.id })).filter((d) => d.runId === held.runId).map((d) => d.event).sort();
+    expect(events).toEqual(['run.needs_approval', 'run.reverted']);
+  });
+
+  it('an approval after the departments changed plans the revert again from the history and holds it again', async () => {
     const org = nextOrg();
     await importAs(db, org, 'name,code\nA,A\n');
     const grow = await importAs(db, org, 'name,code\nB,B\nC,C\nD,D\n');
-    await expect(revert(grow.runId, { maxDeactivate: { kind: 'percent', value: 20 } })).rejects.toMatchObject({ code: 'DEACTIVATION_THRESHOLD_EXCEEDED' });
-    expect(((await storedTree(db, org)) as { isActive: boolean }[]).every((d) => d.isActive)).toBe(true);
+    const held = await revert(grow.runId, { maxDeactivate: { kind: 'percent', value: 20 } });
+    expect(held.status).toBe('needs_approval');
+    await importAs(db, org, 'name,code\nZ,Z\n');
+    const changed = await storedTree(db, org);
+    const again = await approveRun(repos(), held.runId, { lockTimeoutSeconds: 10, approver: { kind: 'operator', actor: 'cli:boss' } });
+    expect(again).toMatchObject({ status: 'needs_approval' });
+    expect((await repos().runs.getRun(held.runId))?.errorMessage).toMatch(/changed since this plan was made/);
+    expect(await storedTree(db, org)).toEqual(changed);
+    await approveRun(repos(), held.runId, { lockTimeoutSeconds: 10, approver: { kind: 'operator', actor: 'cli:boss' } });
+    const after = (await storedTree(db, org)) as { code: string; isActive: boolean }[];
+    expect(after.filter((d) => d.isActive).map((d) => d.code).sort()).toEqual(['A', 'Z']);
   });
 
   it('records API writes with the token and request id', async () => {

@@ -2,12 +2,14 @@
  * orgsync revert RUN_ID [--dry-run] [--force] [--max-deactivate N|P%] [--json]:
  * a new run that puts every department RUN_ID touched back as it was before
  * it (src/app/revertRun.ts). Runs in this process, under the organization's lock.
+ * Over --max-deactivate it is held (needs_approval, exit 1) for `orgsync approve`.
  */
 import type { Command } from 'commander';
 import { type RevertReport, revertRun } from '../../app/revertRun.js';
 import { parseDeactivationLimit } from '../../core/importOptions.js';
 import { cliActor } from '../actor.js';
 import { UsageError, withRepositories } from '../context.js';
+import { EXIT } from '../render.js';
 
 interface RevertFlags {
   dryRun?: boolean;
@@ -16,10 +18,19 @@ interface RevertFlags {
   json?: boolean;
 }
 
+function headline(r: RevertReport): string {
+  if (r.status === 'needs_approval') {
+    return r.dryRun
+      ? `dry run: the revert of run ${r.revertedRunId} of ${r.organizationCode} (run ${r.runId}) would need approval: ${r.error?.message ?? ''}`
+      : `held for approval: the revert of run ${r.revertedRunId} of ${r.organizationCode} is run ${r.runId}, waiting for "orgsync approve ${r.runId}": ${r.error?.message ?? ''}`;
+  }
+  return `${r.dryRun ? 'dry run: would revert' : 'reverted'} run ${r.revertedRunId} of ${r.organizationCode} as run ${r.runId}`;
+}
+
 function render(r: RevertReport): string {
   const c = r.counts;
   const lines = [
-    `${r.dryRun ? 'dry run: would revert' : 'reverted'} run ${r.revertedRunId} of ${r.organizationCode} as run ${r.runId}`,
+    headline(r),
     `  updated ${c.updated}, moved ${c.moved}, deactivated ${c.deactivated}, unchanged ${c.unchanged}, members added ${c.membersAdded ?? 0}, members removed ${c.membersRemoved ?? 0}`,
   ];
   if (r.overridden.length > 0) lines.push(`  --force: overwrote ${r.overridden.length} later change(s) to ${new Set(r.overridden.map((o) => o.departmentId)).size} department(s)`);
@@ -47,6 +58,8 @@ export function registerRevert(program: Command): void {
           lockTimeoutSeconds: config.database.lockTimeoutSeconds,
         });
         process.stdout.write(`${flags.json ? JSON.stringify(report) : render(report)}\n`);
+        // Like an import held for approval (cli/render.ts): nothing was written, a person must decide.
+        if (report.status === 'needs_approval') process.exitCode = EXIT.fileError;
       });
     });
 }

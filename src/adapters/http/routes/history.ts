@@ -53,7 +53,8 @@ const RevertReport = z.object({
   revertedRunId: z.string(),
   organizationCode: z.string(),
   dryRun: z.boolean(),
-  status: z.literal('completed'),
+  status: z.enum(['completed', 'needs_approval']).describe('needs_approval: over maxDeactivate, held; POST …/imports/{runId}/approve (another token) applies it.'),
+  error: z.object({ code: z.string(), message: z.string() }).optional().describe('Why it is held (DEACTIVATION_THRESHOLD_EXCEEDED).'),
   counts: z.record(z.string(), z.number()),
   changes: z.number().int().describe('History rows the revert wrote.'),
   overridden: z.array(Conflict).describe('Later changes overwritten with force=true.'),
@@ -112,7 +113,8 @@ export function historyRoutes(app: FastifyInstance, deps: AppDeps): void {
         description:
           'A new run that puts every department the run touched back as it was before it (created ones are deactivated). ' +
           '409 REVERT_CONFLICT, listing them, when later runs or API writes changed the same departments, unless `force=true`. ' +
-          'Applied at once (never held): needs a token that may approve runs, except with `dryRun=true`.',
+          'Over maxDeactivate (default 20%), the revert run is held as `needs_approval` with its plan, like a queued sync: another token that may approve applies it with POST …/imports/{revertRunId}/approve. ' +
+          'Needs a token that may approve runs, except with `dryRun=true`.',
         params: RunParams,
         querystring: RevertQuery,
         response: { 200: RevertReport, ...commonErrors, 403: ErrorEnvelope, 409: ErrorEnvelope },
@@ -121,7 +123,7 @@ export function historyRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request) => {
       const org = await organizationFor(request, deps.repos, request.params.org);
       const run = await runOf(deps.repos, org, request.params.runId);
-      // A revert is applied at once, never held: asking for it is the approval, so it takes a token that may approve.
+      // A revert within its threshold is applied at once: asking for it is the approval, so it takes a token that may approve (one over it is held for another).
       const principal = principalOf(request);
       if (request.query.dryRun !== 'true' && !principal.canApprove) {
         throw new ApiError(
