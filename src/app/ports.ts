@@ -24,6 +24,7 @@ import type { RunOwner } from '../core/runLifecycle.js';
 import type { WebhooksStore } from '../adapters/webhooks/store.js';
 import type { HistoryFilter } from '../adapters/db/history.js';
 import type { ChangeOrigin, DepartmentChange, HistoryEntry } from '../core/history/changes.js';
+import type { DepartmentRef, UniqueField } from '../adapters/db/departmentWrites.js';
 
 
 export type { ApiTokenRecord, DepartmentFilter, DepartmentView, FailedRow, ImportRunRecord, ImportRunStatus, NewImportRun, NewOrganization, RunError, StagingKind, StoredRowResult };
@@ -76,6 +77,17 @@ export interface DepartmentReadsPort {
   get(organizationId: string, id: string): Promise<DepartmentView | undefined>;
   list(organizationId: string, filter: DepartmentFilter, page: { limit: number; offset: number }): Promise<{ items: DepartmentView[]; total: number }>;
   all(organizationId: string): Promise<DepartmentView[]>;
+}
+
+/** One department's indexed reads and writes for the department API (adapters/db/departmentWrites.ts). */
+export interface DepartmentWritesPort {
+  findId(organizationId: string, ref: DepartmentRef, trx?: Tx): Promise<string | undefined>;
+  /** Row-locked until the transaction ends. */
+  lockOne(trx: Tx, organizationId: string, id: string): Promise<StoredDepartment | undefined>;
+  hasActiveChildren(trx: Tx, organizationId: string, id: string): Promise<boolean>;
+  isActive(trx: Tx, organizationId: string, id: string): Promise<boolean>;
+  update(trx: Tx, org: Organization, after: StoredDepartment, now: Date): Promise<{ conflict?: UniqueField }>;
+  deactivateSubtree(trx: Tx, organizationId: string, root: StoredDepartment, now: Date): Promise<string[]>;
 }
 
 export interface OrganizationsPort {
@@ -136,11 +148,28 @@ export interface DepartmentExportPort {
   ): Promise<import('../core/export/exportRecord.js').ExportDepartment[]>;
 }
 
+/** One department's members (adapters/db/departmentMembers.ts): writes keep member_count equal to the rows. */
+export interface DepartmentMembersPort {
+  add(trx: Tx, organizationId: string, departmentId: string, userId: string, now: Date): Promise<'added' | 'exists'>;
+  remove(trx: Tx, organizationId: string, departmentId: string, userId: string): Promise<boolean>;
+  page(organizationId: string, departmentId: string, opts: { limit: number; after: string | null }): Promise<{ userId: string; addedAt: string }[]>;
+}
+
+/** Moving a subtree with indexed lookups and set-based statements (adapters/db/departmentMoves.ts). */
+export interface DepartmentMovesPort {
+  findBy(trx: Tx, organizationId: string, key: 'id' | 'code' | 'open_department_id', value: string): Promise<StoredDepartment | undefined>;
+  deepestBelow(trx: Tx, department: StoredDepartment): Promise<number>;
+  move(trx: Tx, department: StoredDepartment, parent: StoredDepartment | null, nameScope: Organization['nameScope'], now: Date): Promise<void>;
+}
+
 export interface Repositories {
   runs: RunsPort;
+  departmentMembers: DepartmentMembersPort;
+  departmentMoves: DepartmentMovesPort;
   departmentExport: DepartmentExportPort;
   departments: DepartmentsPort;
   departmentReads: DepartmentReadsPort;
+  departmentWrites: DepartmentWritesPort;
   organizations: OrganizationsPort;
   members: MembersPort;
   staging: StagingPort;

@@ -8,7 +8,10 @@ import { apiTokensRepo } from './apiTokens.js';
 import type { Db } from './connection.js';
 import { describeError, isDuplicateKeyError } from './dbErrors.js';
 import { departmentExportSource } from './departmentExport.js';
+import { departmentMembersRepo } from './departmentMembers.js';
+import { departmentMovesRepo } from './departmentMoves.js';
 import { departmentViews } from './departmentViews.js';
+import { departmentWritesRepo } from './departmentWrites.js';
 import { departmentsRepo } from './departments.js';
 import { historyRepo } from './history.js';
 import { importRunsRepo } from './importRuns.js';
@@ -22,7 +25,10 @@ export function repositories(db: Db): Repositories {
   return {
     runs: importRunsRepo(db),
     departments: departmentsRepo(db),
+    departmentMembers: departmentMembersRepo(db),
+    departmentMoves: departmentMovesRepo(db),
     departmentReads: departmentViews(db),
+    departmentWrites: departmentWritesRepo(db),
     departmentExport: departmentExportSource(db),
     organizations: organizationsRepo(db),
     members: membersRepo(db),

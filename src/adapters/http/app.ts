@@ -22,6 +22,9 @@ import { ApiError, clientErrorHandler, frameworkErrorHandler, installErrorHandli
 import { installJsonBodyParser } from './jsonBody.js';
 import { registerOpenApi } from './openapi.js';
 import { departmentRoutes } from './routes/departments.js';
+import { departmentWriteRoutes } from './routes/departmentWrites.js';
+import { departmentMemberRoutes } from './routes/departmentMembers.js';
+import { reparentRoutes } from './routes/reparent.js';
 import { exportRoutes } from './routes/export.js';
 import { healthRoutes } from './routes/health.js';
 import { importRoutes } from './routes/imports.js';
@@ -123,6 +126,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // the imports scope below installs its own parsers for uploads.
       v1.removeContentTypeParser('text/plain');
       departmentRoutes(v1, deps);
+      departmentWriteRoutes(v1, deps);
+      departmentMemberRoutes(v1, deps);
+      reparentRoutes(v1, deps);
       exportRoutes(v1, deps);
       runRoutes(v1, deps);
       runPlanRoutes(v1, deps);

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createDepartment } from '../../../app/createDepartment.js';
 import { buildTree, treeJson } from '../../../core/tree.js';
-import { departmentById, departmentListing, departmentPage } from '../../../app/organizations.js';
+import { departmentByRef } from '../../../app/departmentWrites.js';
+import { departmentListing, departmentPage } from '../../../app/organizations.js';
 import type { DepartmentView } from '../../../app/ports.js';
 import { organizationFor } from '../auth.js';
 import type { AppDeps } from '../deps.js';
@@ -129,13 +130,15 @@ export function departmentRoutes(app: FastifyInstance, deps: AppDeps): void {
       schema: {
         tags: TAGS,
         summary: 'Retrieve a department',
+        description: 'By id, by code (`code:ENG`) or by openDepartmentId (`open:ou_123`).',
         params: DepartmentParams,
         response: { 200: Department, ...commonErrors },
       },
     },
     async (request) => {
       const org = await organizationFor(request, deps.repos, request.params.org);
-      const found = await departmentById(deps.repos, org.id, request.params.id);
+      // The id, or `code:<code>` / `open:<openDepartmentId>` (app/departmentWrites.ts).
+      const found = await departmentByRef(deps.repos, org.id, request.params.id);
       if (!found) throw new ApiError(404, 'DEPARTMENT_NOT_FOUND', `No department ${request.params.id} in organization "${org.code}".`, { id: request.params.id });
       return toApiDepartment(found);
     },

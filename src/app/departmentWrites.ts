@@ -1,0 +1,139 @@
+/**
+ * One department through the HTTP API after its creation: get it by id, code
+ * or openDepartmentId, update its fields, deactivate it (with its subtree).
+ *
+ * Updates are validated by the importer's own normaliser (normaliseRecord,
+ * as createDepartment does), so the API and an import accept the same values.
+ * Uniqueness (name in its scope, code, openDepartmentId) is decided by the
+ * database's unique indexes, not by loading the organization. Every write
+ * runs under the organization's lock (an import never interleaves), with the
+ * department row-locked, and records its history in the same transaction.
+ *
+ * The activity rule: an active department never sits under an inactive one.
+ */
+import { ROW_ERROR_CODES, type RowIssue } from '../core/errors.js';
+import type { DepartmentFields, DepartmentUpdate, Organization, SourceRecord, StoredDepartment } from '../core/model.js';
+import { changesOfPlan, type ChangeOrigin } from '../core/history/changes.js';
+import { normaliseRecord } from '../core/normalise/normaliseRow.js';
+import { mapColumns } from '../core/normalise/vocabulary.js';
+import { changedFields } from '../core/plan/diff.js';
+import type { DepartmentRef } from '../adapters/db/departmentWrites.js';
+import type { DepartmentView, Repositories } from './ports.js';
+
+type Ports = Pick<Repositories, 'departmentWrites' | 'departmentReads' | 'lock' | 'history'>;
+
+/** `ENG` from `code:ENG`, `ou_1` from `open:ou_1`; anything else is an id. */
+export function parseDepartmentRef(ref: string): DepartmentRef {
+  if (ref.startsWith('code:')) return { by: 'code', value: ref.slice('code:'.length) };
+  if (ref.startsWith('open:')) return { by: 'openDepartmentId', value: ref.slice('open:'.length) };
+  return { by: 'id', value: ref };
+}
+
+export async function departmentByRef(repos: Pick<Repositories, 'departmentWrites' | 'departmentReads'>, organizationId: string, ref: string): Promise<DepartmentView | undefined> {
+  const parsed = parseDepartmentRef(ref);
+  const id = parsed.by === 'id' ? parsed.value : await repos.departmentWrites.findId(organizationId, parsed);
+  return id === undefined ? undefined : repos.departmentReads.get(organizationId, id);
+}
+
+/** Request field → the importer's field, for the fields a PATCH may change (not the parent: that is a move). */
+export const PATCHABLE_FIELDS = {
+  name: 'name',
+  description: 'description',
+  code: 'code',
+  openDepartmentId: 'openDepartmentId',
+  location: 'location',
+  i18n: 'i18n',
+  customData: 'customData',
+  isVirtualNode: 'isVirtual',
+  leaderUserIds: 'leaderUserIds',
+  postIdList: 'postIds',
+  color: 'color',
+  is_active: 'isActive',
+} as const satisfies Record<string, keyof DepartmentFields>;
+
+export interface DepartmentWriteRequest {
+  organization: Organization;
+  id: string;
+  lockTimeoutSeconds: number;
+  origin: ChangeOrigin;
+}
+
+type Refusal =
+  | { ok: false; code: 'DEPARTMENT_NOT_FOUND' | 'DEPARTMENT_HAS_CHILDREN' | 'PARENT_INACTIVE' }
+  | { ok: false; code: 'INVALID'; issues: RowIssue[]; fields: Partial<DepartmentFields> };
+
+export type DepartmentWriteResult = { ok: true; department: DepartmentView } | Refusal;
+
+/**
+ * The department as the API shows it, read after the transaction committed
+ * (inside it, SQLite's single connection is the transaction's, and MySQL's
+ * other connections would still see the old row).
+ */
+async function answer(repos: Ports, organizationId: string, outcome: { ok: true; id: string } | Refusal): Promise<DepartmentWriteResult> {
+  if (!outcome.ok) return outcome;
+  const department = await repos.departmentReads.get(organizationId, outcome.id);
+  if (!department) return { ok: false, code: 'DEPARTMENT_NOT_FOUND' };
+  return { ok: true, department };
+}
+
+export async function updateDepartment(repos: Ports, req: DepartmentWriteRequest & { fields: Record<string, unknown> }): Promise<DepartmentWriteResult> {
+  const given = Object.keys(req.fields).filter((k): k is keyof typeof PATCHABLE_FIELDS => k in PATCHABLE_FIELDS);
+  const org = req.organization;
+  const outcome = await repos.lock.withOrganizationLock(
+    org.code,
+    async (trx): Promise<{ ok: true; id: string } | Refusal> => {
+      const before = await repos.departmentWrites.lockOne(trx, org.id, req.id);
+      if (!before) return { ok: false, code: 'DEPARTMENT_NOT_FOUND' };
+      // The normaliser wants a name; an update without one keeps the stored one.
+      const values: Record<string, unknown> = Object.assign(Object.create(null) as object, { name: before.name }, req.fields);
+      const record: SourceRecord = { row: 1, values };
+      const row = normaliseRecord(record, mapColumns(Object.keys(values)), { parentRef: 'id' });
+      const fields = row.row.fields;
+      if (row.issues.length > 0) return { ok: false, code: 'INVALID', issues: row.issues, fields };
+      const after: StoredDepartment = { ...before };
+      for (const key of given) (after as unknown as Record<string, unknown>)[PATCHABLE_FIELDS[key]] = fields[PATCHABLE_FIELDS[key]];
+      const changed = changedFields(before, after);
+      if (changed.length === 0) return { ok: true, id: before.id };
+      if (before.isActive && !after.isActive && (await repos.departmentWrites.hasActiveChildren(trx, org.id, before.id))) {
+        return { ok: false, code: 'DEPARTMENT_HAS_CHILDREN' };
+      }
+      if (!before.isActive && after.isActive && before.parentId !== null && !(await repos.departmentWrites.isActive(trx, org.id, before.parentId))) {
+        return { ok: false, code: 'PARENT_INACTIVE' };
+      }
+      const now = new Date();
+      const { conflict } = await repos.departmentWrites.update(trx, org, after, now);
+      if (conflict) return { ok: false, code: 'INVALID', issues: [conflictIssue(conflict)], fields };
+      const update: DepartmentUpdate = { before, after, changed };
+      await repos.history.record(trx, org.id, changesOfPlan({ creates: [], updates: [update], deactivations: [] }), req.origin, now);
+      return { ok: true, id: before.id };
+    },
+    { timeoutSeconds: req.lockTimeoutSeconds },
+  );
+  return answer(repos, org.id, outcome);
+}
+
+function conflictIssue(field: 'name' | 'code' | 'openDepartmentId'): RowIssue {
+  const code = field === 'name' ? 'DEPARTMENT_NAME_CONFLICT' : field === 'code' ? 'DUPLICATE_CODE' : 'DUPLICATE_OPEN_DEPARTMENT_ID';
+  return { row: 1, code, field, message: ROW_ERROR_CODES[code] };
+}
+
+/** Deactivates (never deletes); with `cascade`, the whole active subtree in one statement. */
+export async function deactivateDepartment(repos: Ports, req: DepartmentWriteRequest & { cascade: boolean }): Promise<DepartmentWriteResult> {
+  const org = req.organization;
+  const outcome = await repos.lock.withOrganizationLock(
+    org.code,
+    async (trx): Promise<{ ok: true; id: string } | Refusal> => {
+      const before = await repos.departmentWrites.lockOne(trx, org.id, req.id);
+      if (!before) return { ok: false, code: 'DEPARTMENT_NOT_FOUND' };
+      if (!before.isActive) return { ok: true, id: before.id };
+      if (!req.cascade && (await repos.departmentWrites.hasActiveChildren(trx, org.id, before.id))) return { ok: false, code: 'DEPARTMENT_HAS_CHILDREN' };
+      const now = new Date();
+      const ids = await repos.departmentWrites.deactivateSubtree(trx, org.id, before, now);
+      const changes = ids.map((departmentId) => ({ departmentId, action: 'deactivated' as const, before: { isActive: true }, after: { isActive: false } }));
+      await repos.history.record(trx, org.id, changes, req.origin, now);
+      return { ok: true, id: before.id };
+    },
+    { timeoutSeconds: req.lockTimeoutSeconds },
+  );
+  return answer(repos, org.id, outcome);
+}

@@ -1,0 +1,89 @@
+/**
+ * Moving a department (and its subtree) under another parent, or to the top
+ * level, under the organization's lock (the create path's). The checks touch
+ * only the two departments and one aggregate over the subtree; the move itself
+ * is a fixed number of set-based statements (adapters/db/departmentMoves.ts).
+ *
+ * Rules: no move under itself or a descendant (CYCLE_DETECTED); the subtree's
+ * deepest department stays within the depth limit (DEPTH_EXCEEDED); an active
+ * department never goes under an inactive parent (PARENT_INACTIVE); a name
+ * clash in the new siblings scope is the unique index's to find
+ * (DEPARTMENT_NAME_CONFLICT).
+ */
+import { UNKNOWN_ACTOR } from '../core/history/changes.js';
+import type { Organization, StoredDepartment } from '../core/model.js';
+import { effectiveMaxDepth } from '../core/plan/depthLimit.js';
+import type { Repositories } from './ports.js';
+
+export type ParentIdType = 'department_id' | 'code' | 'open_department_id';
+
+export interface ReparentRequest {
+  organization: Organization;
+  departmentId: string;
+  /** null or 'root': the top level. */
+  parentRef: string | null;
+  parentIdType: ParentIdType;
+  maxDepth?: number;
+  lockTimeoutSeconds: number;
+  actor?: string;
+  requestId?: string;
+}
+
+export type ReparentFailureCode = 'DEPARTMENT_NOT_FOUND' | 'PARENT_NOT_FOUND' | 'CYCLE_DETECTED' | 'DEPTH_EXCEEDED' | 'PARENT_INACTIVE' | 'DEPARTMENT_NAME_CONFLICT';
+
+export type ReparentResult =
+  | { ok: true; department: StoredDepartment; moved: boolean }
+  | { ok: false; code: ReparentFailureCode; message: string };
+
+const KEY_OF: Record<ParentIdType, 'id' | 'code' | 'open_department_id'> = { department_id: 'id', code: 'code', open_department_id: 'open_department_id' };
+
+export async function reparentDepartment(
+  repos: Pick<Repositories, 'lock' | 'departmentMoves' | 'history' | 'transactions'>,
+  req: ReparentRequest,
+): Promise<ReparentResult> {
+  const org = req.organization;
+  const moves = repos.departmentMoves;
+  return repos.lock.withOrganizationLock(
+    org.code,
+    async (trx): Promise<ReparentResult> => {
+      const d = await moves.findBy(trx, org.id, 'id', req.departmentId);
+      if (!d) return { ok: false, code: 'DEPARTMENT_NOT_FOUND', message: `No department ${req.departmentId} in organization "${org.code}".` };
+      let parent: StoredDepartment | null = null;
+      if (req.parentRef !== null && req.parentRef !== 'root') {
+        const found = await moves.findBy(trx, org.id, KEY_OF[req.parentIdType], req.parentRef);
+        if (!found) return { ok: false, code: 'PARENT_NOT_FOUND', message: `No department with ${req.parentIdType} "${req.parentRef}" in organization "${org.code}".` };
+        parent = found;
+      }
+      if (parent && (parent.id === d.id || parent.path.startsWith(`${d.path}/`))) {
+        return { ok: false, code: 'CYCLE_DETECTED', message: `department ${d.id} cannot be moved under itself or its own descendant ${parent.id}` };
+      }
+      if ((parent?.id ?? null) === d.parentId) return { ok: true, department: d, moved: false };
+      if (parent && d.isActive && !parent.isActive) {
+        return { ok: false, code: 'PARENT_INACTIVE', message: `the active department ${d.id} cannot be moved under the inactive department ${parent.id}` };
+      }
+      const max = effectiveMaxDepth(req.maxDepth);
+      const delta = (parent ? parent.depth + 1 : 0) - d.depth;
+      const deepestLevel = (await moves.deepestBelow(trx, d)) + delta + 1;
+      if (deepestLevel > max) {
+        return { ok: false, code: 'DEPTH_EXCEEDED', message: `its subtree would reach level ${deepestLevel}; at most ${max} levels are allowed` };
+      }
+      const now = new Date();
+      try {
+        await moves.move(trx, d, parent, org.nameScope, now);
+      } catch (err) {
+        if (!repos.transactions.isDuplicateKeyError(err)) throw err;
+        return { ok: false, code: 'DEPARTMENT_NAME_CONFLICT', message: `a department named "${d.name}" already exists under the new parent` };
+      }
+      await repos.history.record(
+        trx,
+        org.id,
+        [{ departmentId: d.id, action: 'moved', before: { parentId: d.parentId }, after: { parentId: parent?.id ?? null } }],
+        { runId: null, requestId: req.requestId ?? null, actor: req.actor ?? UNKNOWN_ACTOR },
+        now,
+      );
+      const after = await moves.findBy(trx, org.id, 'id', d.id);
+      return { ok: true, department: after ?? d, moved: true };
+    },
+    { timeoutSeconds: req.lockTimeoutSeconds },
+  );
+}
