@@ -21,12 +21,12 @@ export function rng(seed: number): () => number {
   };
 }
 
-export function randomTree(size: number, seed = 42): Tree {
+/** `roots` top-level departments (by default one per 5,000). */
+export function randomTree(size: number, seed = 42, roots = Math.max(1, Math.round(size / 5000))): Tree {
   const rand = rng(seed);
   const parents = new Int32Array(size).fill(-1);
   const depths = new Int32Array(size);
   // Breadth-first growth: each department gets 2-12 children until the size is reached.
-  const roots = Math.max(1, Math.round(size / 5000));
   let next = roots;
   for (let i = 0; next < size; i++) {
     if (i >= next) break;
@@ -66,6 +66,39 @@ export function treeCsv(tree: Tree, variant: CsvVariant = {}): string {
     lines.push(`Department ${i},D${i},${p < 0 ? '' : `D${p}`},${desc}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+export interface ApiOrg {
+  csv: string;
+  /** Code of the department with exactly `descendants` descendants (S0). */
+  subtreeRoot: string;
+  /** Codes of its parent and of the other department of depth 1 it is moved to (and back). */
+  parents: [string, string];
+  /** Codes of departments that new departments may go under (depth at most 8). */
+  postParents: string[];
+}
+
+/**
+ * The organization of the API scenarios (bench/api.ts): a random tree of
+ * `size - descendants - 1` departments (D0, D1, ...) plus one department S0
+ * with exactly `descendants` descendants (S1, S2, ...; one root, same shape),
+ * placed under a department of depth 1, so that moving S0 to another
+ * department of depth 1 rewrites the path of `descendants` departments.
+ */
+export function apiOrg(size: number, descendants: number): ApiOrg {
+  const main = randomTree(size - descendants - 1, 42);
+  const sub = randomTree(descendants + 1, 43, 1);
+  const depthOne: number[] = [];
+  for (let i = 0; i < main.depths.length && depthOne.length < 2; i++) if (main.depths[i] === 1) depthOne.push(i);
+  const parents: [string, string] = [`D${depthOne[0]}`, `D${depthOne[1]}`];
+  const lines = [treeCsv(main).trimEnd()];
+  for (let j = 0; j < sub.parents.length; j++) {
+    const p = sub.parents[j]!;
+    lines.push(`Subtree department ${j},S${j},${p < 0 ? parents[0] : `S${p}`},Description of subtree department ${j}`);
+  }
+  const postParents: string[] = [];
+  for (let i = 0; i < main.depths.length; i++) if (main.depths[i]! <= 8) postParents.push(`D${i}`);
+  return { csv: `${lines.join('\n')}\n`, subtreeRoot: 'S0', parents, postParents };
 }
 
 /** A department that is not in `i`'s subtree, so moving `i` under it makes no cycle. */

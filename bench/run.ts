@@ -5,23 +5,23 @@
  * same data). See bench/README.md.
  *
  *   npm run bench -- [--sizes 10000,100000] [--reps 3] [--json out.json] [--large]
- *                    [--only 1,2,3,...] [--naive-size 10000]
+ *                    [--only 1,2,3,...] [--naive-size 10000] [--api]
  *
  * Each measurement runs in its own child process (peak RSS is the scenario's),
  * after one warm-up run per scenario and size (runs at 1,000,000 rows are
- * measured once, without warm-up).
+ * measured once, without warm-up). --api runs only issue 12's API scenarios
+ * (13, bench/api.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
-import mysql from 'mysql2/promise';
-import { Queue } from 'bullmq';
+import { clearBenchQueue, resetDatabase as resetDb, servicesUp as upOrThrow, versions } from './backends.js';
 import { hrisCsv, leaves, pick, randomTree, rng, safeNewParent, treeCsv } from './generate.js';
+import { runApi } from './api.js';
 import { runIssue15, type Target } from './issue15.js';
+import { median, report, type Row, type Sample, secs } from './report.js';
 import type { ScenarioArgs } from './scenario.js';
 import { measureStartup } from './startup.js';
 
@@ -33,12 +33,13 @@ const { values: flags } = parseArgs({
     large: { type: 'boolean', default: false },
     only: { type: 'string' },
     'naive-size': { type: 'string', default: '10000' },
+    api: { type: 'boolean', default: false },
   },
 });
 const sizes = flags.sizes.split(',').map(Number);
 if (flags.large && !sizes.includes(1_000_000)) sizes.push(1_000_000);
 const reps = Number(flags.reps);
-const only = flags.only ? new Set(flags.only.split(',').map(Number)) : undefined;
+const only = flags.api ? new Set([13]) : flags.only ? new Set(flags.only.split(',').map(Number)) : undefined;
 const wanted = (n: number) => !only || only.has(n);
 const LARGE = 1_000_000;
 const baseUrl = (process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
@@ -47,35 +48,14 @@ const database = 'orgsync_bench';
 const dbUrl = `${baseUrl}/${database}`;
 // Its own queue, so the bench never takes (or leaves) jobs of another orgsync on this Redis.
 const queuePrefix = '{orgsync-bench}';
+const backends = { baseUrl, redisUrl, queuePrefix };
+const servicesUp = () => upOrThrow(backends);
+const resetDatabase = () => resetDb(backends, database);
 const dir = mkdtempSync(join(tmpdir(), 'orgsync-bench-'));
 let orgSeq = 0;
 
-interface Sample {
-  ms: number;
-  rss: number;
-  detail?: Record<string, unknown>;
-}
-
 /** Faults of a shared machine (another session restarting MariaDB or Redis): worth one more try. */
 const RESTARTED = /ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|Connection lost|closed state|server has gone away|ER_SERVER_SHUTDOWN|Lost connection|Connection is closed/i;
-
-async function servicesUp(): Promise<void> {
-  for (let waited = 0; ; waited += 2) {
-    try {
-      const conn = await mysql.createConnection({ uri: baseUrl, connectTimeout: 2000 });
-      await conn.end();
-      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      redis.on('error', () => undefined);
-      await redis.connect();
-      await redis.ping();
-      redis.disconnect();
-      return;
-    } catch (err) {
-      if (waited >= 180) throw err;
-      await sleep(2000);
-    }
-  }
-}
 
 /** Runs one measurement in a child process; retried (up to twice) if MariaDB or Redis went away meanwhile. */
 async function measure(scenario: string, args: ScenarioArgs, opts: { freshOrg?: boolean } = {}): Promise<Sample> {
@@ -97,47 +77,8 @@ async function measure(scenario: string, args: ScenarioArgs, opts: { freshOrg?: 
 }
 let retries = 0;
 
-async function resetDatabase(): Promise<void> {
-  await servicesUp();
-  const conn = await mysql.createConnection({ uri: baseUrl });
-  await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
-  await conn.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await conn.end();
-  const migrate = spawnSync(process.execPath, ['bin/orgsync.js', 'migrate'], { env: { ...process.env, DATABASE_URL: dbUrl }, encoding: 'utf8' });
-  if (migrate.status !== 0) throw new Error(migrate.stderr);
-}
-
-/** Jobs left in the bench queue by an interrupted run would be picked up by the next run's workers. */
-async function clearBenchQueue(): Promise<void> {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue('imports', { connection, prefix: queuePrefix });
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
-}
-
-async function versions(): Promise<{ database: string; redis: string }> {
-  const conn = await mysql.createConnection({ uri: baseUrl });
-  const [rows] = (await conn.query('SELECT VERSION() AS v')) as unknown as [{ v: string }[]];
-  await conn.end();
-  const redis = new Redis(redisUrl);
-  const info = await redis.info('server');
-  redis.disconnect();
-  return { database: rows[0]!.v, redis: /redis_version:(\S+)/.exec(info)?.[1] ?? '?' };
-}
-
-interface Row {
-  scenario: string;
-  rows: number;
-  samples: Sample[];
-  floorMs?: number;
-  notes?: string;
-}
-
 const results: Row[] = [];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const medianSample = (samples: Sample[]) => [...samples].sort((a, b) => a.ms - b.ms)[Math.floor(samples.length / 2)]!;
-const secs = (ms: number) => (ms / 1000).toFixed(2);
 
 function phasesNote(s: Sample): string {
   const p = s.detail?.phases as { read: number; plan: number; write: number } | undefined;
@@ -165,8 +106,8 @@ async function repeat<T>(size: number, fn: (rep: number) => Promise<T>): Promise
 const startedAt = new Date();
 const loadBefore = loadavg();
 await servicesUp();
-const env = await versions();
-await clearBenchQueue();
+const env = await versions(backends);
+await clearBenchQueue(backends);
 process.stderr.write(`orgsync bench: node ${process.version}, ${env.database}, Redis ${env.redis}, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
 
 const freshByMs = new Map<number, number>(); // size -> median ms of the fresh in-process import
@@ -316,101 +257,19 @@ if (wanted(11)) {
   });
 }
 
-// The table.
-const header = ['scenario', 'rows', 'median s', 'min-max s', 'rows/s', 'peak RSS MB', 'x floor', 'notes'];
-const lines = results.map((r) => {
-  const ms = r.samples.map((s) => s.ms);
-  const med = median(ms);
-  return [
-    r.scenario,
-    String(r.rows),
-    secs(med),
-    `${secs(Math.min(...ms))}-${secs(Math.max(...ms))}`,
-    String(Math.round((r.rows / med) * 1000)),
-    String(Math.round(Math.max(...r.samples.map((s) => s.rss)) / 1024)),
-    r.floorMs ? (med / r.floorMs).toFixed(2) : '',
-    r.notes ?? '',
-  ];
-});
-const fmtTable = (head: string[], body: string[][]): string => {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [fmt(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(fmt)].join('\n');
-};
-const loadAfter = loadavg();
-console.log(
-  `orgsync bench ${startedAt.toISOString()}: node ${process.version}, ${env.database}, Redis ${env.redis}, ` +
-    `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after` +
-    (retries > 0 ? `; ${retries} measurement(s) retried after MariaDB/Redis went away` : ''),
+// 13: issue 12, the department API against an organization of 100,000 departments, beside its floor (bench/api.ts).
+let issue12: Target[] = [];
+if (wanted(13)) {
+  process.stderr.write('API (issue 12)\n');
+  await servicesUp();
+  issue12 = await runApi({ dir, backends, reps, record });
+}
+
+report(
+  { startedAt, env, loadBefore, retries, json: flags.json, options: { sizes, reps, large: flags.large, only: flags.api ? '13' : (flags.only ?? null) } },
+  results,
+  startup,
+  issue15,
+  issue12,
 );
-console.log(fmtTable(header, lines));
-
-// The targets of issue 6, from this run's figures.
-const targets: Target[] = [];
-const find = (prefix: string, rows: number) => results.find((r) => r.scenario.startsWith(prefix) && r.rows === rows);
-const med = (r: Row | undefined) => (r ? median(r.samples.map((s) => s.ms)) : undefined);
-{
-  const n = 100_000;
-  const [floorR, fresh, again, delta, queued] = [find('1 ', n), find('2 ', n), find('3 ', n), find('4 ', n), find('7 ', n)];
-  const naiveR = results.find((r) => r.scenario.startsWith('6 '));
-  if (floorR && fresh) targets.push({ target: 'fresh 100k <= 1.3x floor', value: `${(med(fresh)! / med(floorR)!).toFixed(2)}x`, met: med(fresh)! <= 1.3 * med(floorR)! });
-  if (fresh && naiveR) {
-    const speedup = n / med(fresh)! / (naiveR.rows / med(naiveR)!);
-    targets.push({ target: 'fresh 100k >= 20x faster than naive (rows/s)', value: `${speedup.toFixed(1)}x`, met: speedup >= 20 });
-  }
-  if (fresh && again) {
-    const clean = again.samples.every((s) => s.detail?.rowsWritten === 0 && s.detail?.updatedAtUnchanged === true && (s.detail?.departmentWrites as { statements: number }).statements === 0);
-    targets.push({
-      target: 'unchanged 100k <= 0.5x fresh, no department row written',
-      value: `${(med(again)! / med(fresh)!).toFixed(2)}x, ${clean ? 'nothing written' : 'ROWS WRITTEN'}`,
-      met: med(again)! <= 0.5 * med(fresh)! && clean,
-    });
-  }
-  if (fresh && delta) targets.push({ target: '1% changed + 1% moved 100k <= 0.6x fresh', value: `${(med(delta)! / med(fresh)!).toFixed(2)}x`, met: med(delta)! <= 0.6 * med(fresh)! });
-  if (fresh && queued) targets.push({ target: 'queued 100k <= 1.15x in-process', value: `${(med(queued)! / med(fresh)!).toFixed(2)}x`, met: med(queued)! <= 1.15 * med(fresh)! });
-}
-{
-  const [floorR, fresh] = [find('1 ', LARGE), find('2 ', LARGE)];
-  if (fresh) {
-    const rssMb = Math.max(...fresh.samples.map((s) => s.rss)) / 1024;
-    targets.push({ target: 'fresh 1M: peak RSS < 1.5 GB', value: `${Math.round(rssMb)} MB`, met: rssMb < 1536 });
-    if (floorR) targets.push({ target: 'fresh 1M <= 1.3x floor', value: `${(med(fresh)! / med(floorR)!).toFixed(2)}x`, met: med(fresh)! <= 1.3 * med(floorR)! });
-  }
-  const hris = find('8 ', LARGE);
-  if (hris) {
-    const rssMb = Math.max(...hris.samples.map((s) => s.rss)) / 1024;
-    targets.push({ target: 'HRIS 1M employee rows: peak RSS < 400 MB', value: `${Math.round(rssMb)} MB`, met: rssMb < 400 });
-  }
-}
-for (const r of startup) {
-  if (r.targetMs === undefined) continue;
-  const ms = median(r.samples.map((s) => s.ms));
-  targets.push({ target: `${r.name} <= ${secs(r.targetMs)} s`, value: `${secs(ms)} s`, met: ms <= r.targetMs });
-}
-if (targets.length > 0) {
-  console.log('');
-  console.log(fmtTable(['target (issues 6, 14)', 'this run', 'met'], targets.map((t) => [t.target, t.value, t.met ? 'yes' : 'NO'])));
-}
-
-if (issue15.length > 0) {
-  console.log('');
-  console.log(fmtTable(['target (issue 15)', 'this run', 'met'], issue15.map((t) => [t.target, t.value, t.met ? 'yes' : 'NO'])));
-}
-
-if (flags.json) {
-  const out = {
-    date: startedAt.toISOString(),
-    node: process.version,
-    database: env.database,
-    redis: env.redis,
-    cores: cpus().length,
-    loadAverage: { before: loadBefore, after: loadAfter },
-    options: { sizes, reps, large: flags.large, only: flags.only ?? null },
-    retries,
-    results,
-    targets,
-    issue15,
-  };
-  writeFileSync(flags.json, `${JSON.stringify(out, null, 2)}\n`);
-}
 rmSync(dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@
  * `orgsync worker` and `orgsync serve`, as child processes of the scenario
  * (so they compete for the machine's two cores as they would in production on
  * one host), with the scenario's environment (database, Redis, bench queue).
+ * The API floor of issue 12 (bench/apiFloor.ts) is started the same way.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,8 +11,11 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
 export interface Service {
+  pid: number;
   /** Peak resident set size so far (VmHWM), in KiB. */
   peakRssKiB(): number;
+  /** Resident set size now (VmRSS), in KiB. */
+  rssKiB(): number;
   /** SIGTERM, then the exit (SIGKILL after 30 s). */
   stop(): Promise<void>;
 }
@@ -24,8 +28,8 @@ process.once('exit', () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
-function orgsync(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['bin/orgsync.js', ...args], {
+function node(args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -34,17 +38,22 @@ function orgsync(args: string[], env: Record<string, string>): ChildProcess {
   return child;
 }
 
+/** A field of /proc/<pid>/status in KiB; 0 when not Linux, or the process is gone. */
+function statusKiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function service(child: ChildProcess): Service {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
-    peakRssKiB() {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        return m ? Number(m[1]) : 0;
-      } catch {
-        return 0; // not Linux, or already gone
-      }
-    },
+    pid: child.pid ?? 0,
+    peakRssKiB: () => statusKiB(child.pid, 'VmHWM'),
+    rssKiB: () => statusKiB(child.pid, 'VmRSS'),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -87,7 +96,7 @@ function waitForLog(child: ChildProcess, what: string, ready: (line: Record<stri
 
 /** `orgsync worker --concurrency 1`, ready once it logs "worker started". */
 export async function startWorker(): Promise<Service> {
-  const child = orgsync(['worker', '--concurrency', '1'], { LOG_LEVEL: 'info' });
+  const child = node(['bin/orgsync.js', 'worker', '--concurrency', '1'], { LOG_LEVEL: 'info' });
   await waitForLog(child, 'orgsync worker', (l) => l.msg === 'worker started');
   return service(child);
 }
@@ -96,9 +105,21 @@ export async function startWorker(): Promise<Service> {
  * `orgsync serve` on `port`, ready once it logs that it is. The rate limit is
  * lifted: the benchmark measures the server, not the limiter.
  */
-export async function startServer(port: number): Promise<Service> {
-  const child = orgsync(['serve', '--port', String(port)], { LOG_LEVEL: 'info', ORGSYNC_HTTP_RATE_LIMIT: '100000000', ORGSYNC_HTTP_MAX_WAIT_SECONDS: '600' });
+export async function startServer(port: number, env: Record<string, string> = {}): Promise<Service> {
+  const child = node(['bin/orgsync.js', 'serve', '--port', String(port)], {
+    LOG_LEVEL: 'info',
+    ORGSYNC_HTTP_RATE_LIMIT: '100000000',
+    ORGSYNC_HTTP_MAX_WAIT_SECONDS: '600',
+    ...env,
+  });
   await waitForLog(child, 'orgsync serve', (l) => l.msg === 'orgsync server ready');
+  return service(child);
+}
+
+/** The API floor (bench/apiFloor.ts) on `port`, ready once it logs that it is. */
+export async function startApiFloor(port: number, env: Record<string, string>): Promise<Service> {
+  const child = node(['--import', 'tsx', 'bench/apiFloor.ts'], { ...env, PORT: String(port) });
+  await waitForLog(child, 'API floor', (l) => l.msg === 'api floor ready');
   return service(child);
 }
 

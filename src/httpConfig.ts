@@ -26,6 +26,15 @@ export const HttpEnv = {
   // Behind a TLS-terminating proxy: honour X-Forwarded-* (client ip, https for secure cookies).
   ORGSYNC_HTTP_TRUST_PROXY: envFlag,
   ORGSYNC_ALLOW_SELF_APPROVAL: envFlag,
+  // Encrypts the secrets of Authing-style access keys (they must be usable, so not only hashed):
+  // 32 random bytes, as 64 hex characters or base64 (`openssl rand -base64 32`).
+  ORGSYNC_SECRET_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().optional()).transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const key = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(v) ? Buffer.from(v, 'base64') : undefined;
+    if (key?.length === 32) return key;
+    ctx.addIssue({ code: 'custom', message: 'must be 32 random bytes as 64 hex characters or base64 (openssl rand -base64 32)' });
+    return z.NEVER;
+  }),
 };
 
 type HttpEnvValues = z.output<z.ZodObject<typeof HttpEnv>>;
@@ -42,6 +51,8 @@ export interface HttpConfig {
   trustProxy: boolean;
   /** The token that submitted a held run may approve it too (default false: four eyes). */
   allowSelfApproval: boolean;
+  /** ORGSYNC_SECRET_KEY: encrypts Authing access-key secrets (app/secretBox.ts); unset: no such key can be created or used. */
+  secretKey: Buffer | undefined;
 }
 
 export function httpConfigOf(e: HttpEnvValues): { http: HttpConfig } {
@@ -57,6 +68,7 @@ export function httpConfigOf(e: HttpEnvValues): { http: HttpConfig } {
       sessionTtlSeconds: e.ORGSYNC_SESSION_TTL_SECONDS,
       trustProxy: e.ORGSYNC_HTTP_TRUST_PROXY,
       allowSelfApproval: e.ORGSYNC_ALLOW_SELF_APPROVAL,
+      secretKey: e.ORGSYNC_SECRET_KEY,
     },
   };
 }

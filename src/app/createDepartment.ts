@@ -1,16 +1,24 @@
 /**
  * Creating one department through the HTTP API, with exactly the importer's
  * rules: the request body is normalised by normaliseRecord (same vocabulary,
- * same field parsers) and planned by planImport as a one-row import against
- * the organization's stored departments, under the organization's lock. Name,
+ * same field parsers) and planned by planImport as a one-row import. Name,
  * code and openDepartmentId conflicts, parent resolution (departmentIdType),
  * depth limits and cycles therefore come from one source of truth.
+ *
+ * What it costs does not depend on the organization's size: the planner
+ * reads the stored departments through a lookup (core/plan/storedLookup.ts)
+ * that holds only the rows it can ask about, fetched by two indexed queries
+ * (adapters/db/departmentLookup.ts), with the parent share-locked. It runs
+ * under `withDepartmentWrite`, which keeps it out of an import's way without
+ * queueing it behind other API writes; so two requests may race for one
+ * name or code, and the database's unique indexes decide: the loser's
+ * duplicate-key error is the same conflict code the planner gives.
  */
 import type { RowIssue } from '../core/errors.js';
 import type { DepartmentFields, Organization, SourceRecord, StoredDepartment } from '../core/model.js';
 import { normaliseRecord } from '../core/normalise/normaliseRow.js';
 import { mapColumns } from '../core/normalise/vocabulary.js';
-import { planImport } from '../core/plan/index.js';
+import { lookupKeysOf, partialLookup, planImport } from '../core/plan/index.js';
 import { changesOfPlan, UNKNOWN_ACTOR } from '../core/history/changes.js';
 import { newDepartmentId } from '../ids.js';
 import type { Repositories } from './ports.js';
@@ -32,10 +40,9 @@ export type CreateDepartmentResult =
   /** `fields`: the values as normalised, so a caller can name the conflicting one. */
   | { ok: false; issues: RowIssue[]; fields: Partial<DepartmentFields> };
 
-export async function createDepartment(
-  { departments, lock, history }: Pick<Repositories, 'departments' | 'lock'> & Partial<Pick<Repositories, 'history'>>,
-  req: CreateDepartmentRequest,
-): Promise<CreateDepartmentResult> {
+type Ports = Pick<Repositories, 'departmentLookup' | 'lock'> & Partial<Pick<Repositories, 'history'>>;
+
+export async function createDepartment({ departmentLookup, lock, history }: Ports, req: CreateDepartmentRequest): Promise<CreateDepartmentResult> {
   // Null prototype, as readers produce: a `__proto__` key is plain data.
   const values: Record<string, unknown> = Object.assign(Object.create(null) as object, req.fields);
   const record: SourceRecord = { row: 1, values };
@@ -43,16 +50,23 @@ export async function createDepartment(
   const row = normaliseRecord(record, mapColumns(Object.keys(values)), { parentRef: 'id' });
   const fields = row.row.fields;
   if (row.issues.length > 0) return { ok: false, issues: row.issues, fields };
+  // An import's row id names a stored department to update; a new department's id is the server's to give.
+  if (row.row.id !== undefined) {
+    return { ok: false, issues: [{ row: 1, code: 'INVALID_FIELD', field: 'id', message: "a new department's id is assigned by the server; leave id out" }], fields };
+  }
+  const keys = lookupKeysOf(row.row);
+  const org = req.organization;
 
-  return lock.withOrganizationLock(
-    req.organization.code,
+  return lock.withDepartmentWrite(
+    org.code,
     async (trx) => {
-      const stored = await departments.loadForOrganization(req.organization.id, trx);
+      const parents = await departmentLookup.lockParents(trx, org.id, keys);
+      const stored = partialLookup(await departmentLookup.candidates(trx, org, keys, parents));
       // matchBy 'id' with no id on the row: the row never matches (and so never
       // updates) a stored department; a clash on name, code or openDepartmentId
       // is reported as a conflict instead.
       const plan = planImport({
-        organization: req.organization,
+        organization: org,
         rows: [row],
         stored,
         options: { mode: 'upsert', matchBy: 'id', maxDepth: req.maxDepth },
@@ -64,10 +78,22 @@ export async function createDepartment(
         throw new Error(`createDepartment: expected one create, got ${plan.creates.length} creates and ${plan.updates.length} updates`);
       }
       const now = new Date();
-      await departments.applyPlan(trx, req.organization, plan, { runId: null, now });
-      await history?.record(trx, req.organization.id, changesOfPlan(plan), { runId: null, requestId: req.requestId ?? null, actor: req.actor ?? UNKNOWN_ACTOR }, now);
+      const { conflict } = await departmentLookup.insert(trx, org, created, now);
+      if (conflict) return { ok: false as const, issues: [conflictIssue(conflict, created, org)], fields };
+      await history?.record(trx, org.id, changesOfPlan(plan), { runId: null, requestId: req.requestId ?? null, actor: req.actor ?? UNKNOWN_ACTOR }, now);
       return { ok: true as const, department: created, createdAt: now.toISOString() };
     },
     { timeoutSeconds: req.lockTimeoutSeconds },
   );
+}
+
+/** A unique index's refusal, as the planner words the same conflict (uniqueness.ts). */
+function conflictIssue(field: 'name' | 'code' | 'openDepartmentId', d: StoredDepartment, org: Organization): RowIssue {
+  const by = 'another department (created at the same time)';
+  if (field === 'code') return { row: 1, code: 'DUPLICATE_CODE', field, message: `code "${d.code}" is already used by ${by}` };
+  if (field === 'openDepartmentId') {
+    return { row: 1, code: 'DUPLICATE_OPEN_DEPARTMENT_ID', field, message: `openDepartmentId "${d.openDepartmentId}" is already used by ${by}` };
+  }
+  const where = org.nameScope === 'organization' ? 'in the organization' : 'under the same parent';
+  return { row: 1, code: 'DEPARTMENT_NAME_CONFLICT', field, message: `a department named "${d.name}" already exists ${where} (${by})` };
 }

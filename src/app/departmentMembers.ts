@@ -1,8 +1,11 @@
 /**
- * A department's members through the API: add, remove, list. Writes run under
- * the organization's lock, as an import's member writes do, so an import's
- * member plan (computed from its snapshot) and an API call never interleave;
- * member_count and the history row are written in the same transaction.
+ * A department's members through the API: add, remove, list. Writes hold the
+ * organization's lock in shared mode, so an import's member plan (computed
+ * from its snapshot) and an API call never interleave, while API calls on
+ * other departments run beside them; the department's row is locked first,
+ * so writes to one department's members queue on it (and never deadlock on
+ * the foreign-key check's shared lock). member_count and the history row are
+ * written in the same transaction.
  */
 import { UNKNOWN_ACTOR } from '../core/history/changes.js';
 import type { Organization } from '../core/model.js';
@@ -41,10 +44,10 @@ async function memberWrite(repos: Ports, req: MemberWrite, action: 'member_added
   if (!user.ok) return { ok: false, code: 'INVALID_FIELD', message: user.message };
   const userId = user.value;
   const org = req.organization;
-  return repos.lock.withOrganizationLock(
+  return repos.lock.withDepartmentWrite(
     org.code,
     async (trx): Promise<MemberWriteResult> => {
-      const department = await repos.departmentMoves.findBy(trx, org.id, 'id', req.departmentId);
+      const department = await repos.departmentMoves.findBy(trx, org.id, 'id', req.departmentId, 'update');
       if (!department) return { ok: false, code: 'DEPARTMENT_NOT_FOUND', message: `No department ${req.departmentId} in organization "${org.code}".` };
       const now = new Date();
       if (action === 'member_added') {

@@ -6,8 +6,10 @@
  * as createDepartment does), so the API and an import accept the same values.
  * Uniqueness (name in its scope, code, openDepartmentId) is decided by the
  * database's unique indexes, not by loading the organization. Every write
- * runs under the organization's lock (an import never interleaves), with the
- * department row-locked, and records its history in the same transaction.
+ * holds the organization's lock in shared mode (an import never interleaves;
+ * other API writes do), with the department row-locked and every row its
+ * checks read locked too (children, parent: adapters/db/departmentWrites.ts),
+ * and records its history in the same transaction, after its last lock.
  *
  * The activity rule: an active department never sits under an inactive one.
  */
@@ -15,7 +17,7 @@ import { ROW_ERROR_CODES, type RowIssue } from '../core/errors.js';
 import type { DepartmentFields, DepartmentUpdate, Organization, SourceRecord, StoredDepartment } from '../core/model.js';
 import { changesOfPlan, type ChangeOrigin } from '../core/history/changes.js';
 import { normaliseRecord } from '../core/normalise/normaliseRow.js';
-import { mapColumns } from '../core/normalise/vocabulary.js';
+import { type InputField, mapColumns } from '../core/normalise/vocabulary.js';
 import { changedFields } from '../core/plan/diff.js';
 import type { DepartmentRef } from '../adapters/db/departmentWrites.js';
 import type { DepartmentView, Repositories } from './ports.js';
@@ -35,21 +37,25 @@ export async function departmentByRef(repos: Pick<Repositories, 'departmentWrite
   return id === undefined ? undefined : repos.departmentReads.get(organizationId, id);
 }
 
-/** Request field → the importer's field, for the fields a PATCH may change (not the parent: that is a move). */
-export const PATCHABLE_FIELDS = {
-  name: 'name',
-  description: 'description',
-  code: 'code',
-  openDepartmentId: 'openDepartmentId',
-  location: 'location',
-  i18n: 'i18n',
-  customData: 'customData',
-  isVirtualNode: 'isVirtual',
-  leaderUserIds: 'leaderUserIds',
-  postIdList: 'postIds',
-  color: 'color',
-  is_active: 'isActive',
-} as const satisfies Record<string, keyof DepartmentFields>;
+/**
+ * The importer's fields a PATCH may change, each under any name the importer
+ * takes for it (`is_active`, `status`, `desc`...); not the parent: that is a move.
+ */
+export const PATCHABLE_FIELDS = new Set([
+  'name',
+  'description',
+  'code',
+  'openDepartmentId',
+  'location',
+  'i18n',
+  'customData',
+  'isVirtual',
+  'leaderUserIds',
+  'postIds',
+  'color',
+  'isActive',
+] as const satisfies readonly (InputField & keyof DepartmentFields)[]);
+type PatchableField = typeof PATCHABLE_FIELDS extends Set<infer F> ? F : never;
 
 export interface DepartmentWriteRequest {
   organization: Organization;
@@ -77,21 +83,22 @@ async function answer(repos: Ports, organizationId: string, outcome: { ok: true;
 }
 
 export async function updateDepartment(repos: Ports, req: DepartmentWriteRequest & { fields: Record<string, unknown> }): Promise<DepartmentWriteResult> {
-  const given = Object.keys(req.fields).filter((k): k is keyof typeof PATCHABLE_FIELDS => k in PATCHABLE_FIELDS);
+  const byField = mapColumns(Object.keys(req.fields)).columnsByField;
+  const given = [...byField.keys()].filter((f): f is PatchableField => PATCHABLE_FIELDS.has(f as PatchableField));
   const org = req.organization;
-  const outcome = await repos.lock.withOrganizationLock(
+  const outcome = await repos.lock.withDepartmentWrite(
     org.code,
     async (trx): Promise<{ ok: true; id: string } | Refusal> => {
       const before = await repos.departmentWrites.lockOne(trx, org.id, req.id);
       if (!before) return { ok: false, code: 'DEPARTMENT_NOT_FOUND' };
       // The normaliser wants a name; an update without one keeps the stored one.
-      const values: Record<string, unknown> = Object.assign(Object.create(null) as object, { name: before.name }, req.fields);
+      const values: Record<string, unknown> = Object.assign(Object.create(null) as object, byField.has('name') ? {} : { name: before.name }, req.fields);
       const record: SourceRecord = { row: 1, values };
       const row = normaliseRecord(record, mapColumns(Object.keys(values)), { parentRef: 'id' });
       const fields = row.row.fields;
       if (row.issues.length > 0) return { ok: false, code: 'INVALID', issues: row.issues, fields };
       const after: StoredDepartment = { ...before };
-      for (const key of given) (after as unknown as Record<string, unknown>)[PATCHABLE_FIELDS[key]] = fields[PATCHABLE_FIELDS[key]];
+      for (const field of given) (after as unknown as Record<string, unknown>)[field] = fields[field];
       const changed = changedFields(before, after);
       if (changed.length === 0) return { ok: true, id: before.id };
       if (before.isActive && !after.isActive && (await repos.departmentWrites.hasActiveChildren(trx, org.id, before.id))) {
@@ -120,7 +127,7 @@ function conflictIssue(field: 'name' | 'code' | 'openDepartmentId'): RowIssue {
 /** Deactivates (never deletes); with `cascade`, the whole active subtree in one statement. */
 export async function deactivateDepartment(repos: Ports, req: DepartmentWriteRequest & { cascade: boolean }): Promise<DepartmentWriteResult> {
   const org = req.organization;
-  const outcome = await repos.lock.withOrganizationLock(
+  const outcome = await repos.lock.withDepartmentWrite(
     org.code,
     async (trx): Promise<{ ok: true; id: string } | Refusal> => {
       const before = await repos.departmentWrites.lockOne(trx, org.id, req.id);

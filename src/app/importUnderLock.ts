@@ -89,8 +89,10 @@ export async function planUnderLock(run: LockedRun, trx: Tx): Promise<Decided | 
     if (view.createOrg) await organizations.create(view.org, trx);
     await departments.applyPlan(trx, view.org, plan, { runId: run.runId, now: new Date() }, (rowsDone) => run.onProgress?.({ phase: 'writing', rowsDone, rowsTotal }));
     if (plan.members) await members.applyMembers(trx, view.org, plan.members, { runId: run.runId, now: new Date() });
-    // In the run's transaction: the history holds exactly what was committed.
-    await run.repos.history?.record(trx, view.org.id, changesOfPlan(plan), { runId: run.runId, actor: run.actor ?? UNKNOWN_ACTOR }, new Date());
+    // In the run's transaction: the history holds exactly what was committed. A create's
+    // values are the department row's (history reads rebuild its record): not a second copy
+    // of every new department in the transaction (core/history/createdValues.ts).
+    await run.repos.history?.record(trx, view.org.id, changesOfPlan(plan, { createdValues: 'stored' }), { runId: run.runId, actor: run.actor ?? UNKNOWN_ACTOR }, new Date());
   }
   // Dry runs and atomic aborts are recorded under the lock like an applied run,
   // so that a concurrent attempt of the same run finds it finished instead of

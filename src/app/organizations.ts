@@ -3,7 +3,8 @@
  * `orgsync tree`, and the HTTP API's organization in the path and department reads.
  */
 import type { Organization, StoredDepartment } from '../core/model.js';
-import type { DepartmentFilter, DepartmentView, NewOrganization, Repositories } from './ports.js';
+import { buildTree, depthFirst } from '../core/tree.js';
+import type { DepartmentView, NewOrganization, Repositories } from './ports.js';
 
 /** `duplicate`: an organization with that code exists already. */
 export type CreateOrganizationResult = { created: true; organization: Organization } | { created: false; duplicate: true };
@@ -38,23 +39,14 @@ export async function organizationDepartments(
   const organization = await repos.organizations.findByCode(code);
   if (!organization) return undefined;
   const all = await repos.departments.loadForOrganization(organization.id);
-  return { organization, departments: opts.activeOnly ? all.filter((d) => d.isActive) : all };
+  if (!opts.activeOnly) return { organization, departments: all };
+  // An inactive department is left out with its whole subtree, as the API's
+  // tree does (the activity rule: core/plan/activeRule.ts), never shown as an orphan.
+  const active = [...depthFirst(buildTree(all), (n) => n.department.isActive)].map((v) => v.node.department);
+  return { organization, departments: active };
 }
 
-/** The API's department reads (with timestamps and hasChildren). */
-export function departmentPage(
-  { departmentReads }: Pick<Repositories, 'departmentReads'>,
-  organizationId: string,
-  filter: DepartmentFilter,
-  page: { limit: number; offset: number },
-): Promise<{ items: DepartmentView[]; total: number }> {
-  return departmentReads.list(organizationId, filter, page);
-}
-
-export function departmentListing({ departmentReads }: Pick<Repositories, 'departmentReads'>, organizationId: string): Promise<DepartmentView[]> {
-  return departmentReads.all(organizationId);
-}
-
+/** The API's list and tree: listDepartments.ts and departmentTree.ts. */
 export function departmentById({ departmentReads }: Pick<Repositories, 'departmentReads'>, organizationId: string, id: string): Promise<DepartmentView | undefined> {
   return departmentReads.get(organizationId, id);
 }

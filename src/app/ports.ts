@@ -13,7 +13,7 @@
  */
 // Record shapes the repositories read and write (types only; the ports do not depend on Knex).
 import type { ApiTokenRecord } from '../adapters/db/apiTokens.js';
-import type { DepartmentFilter, DepartmentView } from '../adapters/db/departmentViews.js';
+import type { DepartmentFilter, DepartmentRecord, DepartmentView, ListKey, TreeScope } from '../adapters/db/departmentViews.js';
 import type { NewOrganization } from '../adapters/db/organizations.js';
 import type { UnfinishedJobRun } from '../adapters/db/queuedRunQueries.js';
 import type { FailedRow, RowResultsInput, StoredRowResult } from '../adapters/db/rowResults.js';
@@ -27,7 +27,7 @@ import type { ChangeOrigin, DepartmentChange, HistoryEntry } from '../core/histo
 import type { DepartmentRef, UniqueField } from '../adapters/db/departmentWrites.js';
 
 
-export type { ApiTokenRecord, DepartmentFilter, DepartmentView, FailedRow, ImportRunRecord, ImportRunStatus, NewImportRun, NewOrganization, RunError, StagingKind, StoredRowResult };
+export type { ApiTokenRecord, DepartmentFilter, DepartmentRecord, DepartmentView, ListKey, TreeScope, FailedRow, ImportRunRecord, ImportRunStatus, NewImportRun, NewOrganization, RunError, StagingKind, StoredRowResult };
 
 /** A storage transaction, opaque to the use cases: they only pass it on. */
 export type Tx = unknown;
@@ -72,11 +72,14 @@ export interface DepartmentsPort {
   countByOrganization(organizationId: string, trx?: Tx): Promise<{ total: number; active: number }>;
 }
 
-/** Departments as the API shows them (timestamps, hasChildren): reads only. */
+/** Departments as the API shows them (timestamps, hasChildren): reads only, each bounded by what it returns (adapters/db/departmentViews.ts). */
 export interface DepartmentReadsPort {
   get(organizationId: string, id: string): Promise<DepartmentView | undefined>;
-  list(organizationId: string, filter: DepartmentFilter, page: { limit: number; offset: number }): Promise<{ items: DepartmentView[]; total: number }>;
-  all(organizationId: string): Promise<DepartmentView[]>;
+  /** Keyset page in (name, id) order. */
+  page(organizationId: string, filter: DepartmentFilter, page: { limit: number; after?: ListKey }): Promise<DepartmentView[]>;
+  /** A tree's departments in depth-first (path) order, in chunks. */
+  treeChunks(organizationId: string, scope: TreeScope): AsyncIterable<DepartmentRecord[]>;
+  withChildren(organizationId: string, ids: readonly string[]): Promise<Set<string>>;
 }
 
 /** One department's indexed reads and writes for the department API (adapters/db/departmentWrites.ts). */
@@ -113,6 +116,13 @@ export interface StagingPort {
 export interface TokensPort {
   insert(token: Omit<ApiTokenRecord, 'createdAt' | 'revokedAt'>): Promise<void>;
   findById(id: string): Promise<ApiTokenRecord | undefined>;
+  /** findById plus the token's organization (undefined for an admin token without one), in one round trip. */
+  findByIdWithOrganization(id: string): Promise<{ token: ApiTokenRecord; organization: Organization | undefined } | undefined>;
+  /** Authing-style access keys (app/authingKeys.ts). */
+  findByAccessKeyId(accessKeyId: string): Promise<ApiTokenRecord | undefined>;
+  /** false when the key already used this nonce (a replay); kept until `expiresAt`. */
+  claimNonce(accessKeyId: string, nonce: string, expiresAt: Date): Promise<boolean>;
+  pruneNonces(now: Date): Promise<number>;
   revoke(id: string): Promise<boolean>;
   list(): Promise<ApiTokenRecord[]>;
 }
@@ -120,6 +130,13 @@ export interface TokensPort {
 /** The per-organization lock: two imports of one organization never interleave. `fn` runs in one transaction. */
 export interface OrganizationLockPort {
   withOrganizationLock<T>(organizationCode: string, fn: (trx: Tx) => Promise<T>, opts: { timeoutSeconds: number }): Promise<T>;
+  /**
+   * One API write of one department (create, update, move, deactivate, members):
+   * never interleaves with an import of the organization, but does not queue
+   * behind other API writes. Waits at most `timeoutSeconds` for an import, then
+   * throws LockTimeoutError (ORGANIZATION_BUSY).
+   */
+  withDepartmentWrite<T>(organizationCode: string, fn: (trx: Tx) => Promise<T>, opts: { timeoutSeconds: number }): Promise<T>;
 }
 
 export interface TransactionsPort {
@@ -155,9 +172,27 @@ export interface DepartmentMembersPort {
   page(organizationId: string, departmentId: string, opts: { limit: number; after: string | null }): Promise<{ userId: string; addedAt: string }[]>;
 }
 
+/**
+ * The planner's view of the stored departments for one API create
+ * (adapters/db/departmentLookup.ts): the rows core/plan/rowKeys.ts says a
+ * one-row plan looks up, by indexed queries (a statement count independent
+ * of the organization's size; core/plan's partialLookup makes them a view),
+ * and the insert of the department planned, uniqueness left to the indexes.
+ */
+export interface DepartmentLookupPort {
+  /** The parent candidates, share-locked until the transaction ends (a concurrent move or deactivation of the parent waits). */
+  lockParents(trx: Tx, organizationId: string, keys: import('../core/plan/rowKeys.js').RowLookupKeys): Promise<StoredDepartment[]>;
+  /** The parents' ancestors and the holders of the row's id, code, openDepartmentId and name (in its scope), with `parents`. */
+  candidates(trx: Tx, org: Organization, keys: import('../core/plan/rowKeys.js').RowLookupKeys, parents: readonly StoredDepartment[]): Promise<StoredDepartment[]>;
+  /** Inserts the planned department; a unique index's refusal (a concurrent request won) comes back as its field. */
+  insert(trx: Tx, org: Organization, department: StoredDepartment, now: Date): Promise<{ conflict?: UniqueField }>;
+}
+
 /** Moving a subtree with indexed lookups and set-based statements (adapters/db/departmentMoves.ts). */
 export interface DepartmentMovesPort {
-  findBy(trx: Tx, organizationId: string, key: 'id' | 'code' | 'open_department_id', value: string): Promise<StoredDepartment | undefined>;
+  /** `lock`: read the latest committed row and lock it until the transaction ends (update: exclusively; share: against writers). */
+  findBy(trx: Tx, organizationId: string, key: 'id' | 'code' | 'open_department_id', value: string, lock?: 'update' | 'share'): Promise<StoredDepartment | undefined>;
+  /** Locks the subtree's rows exclusively (they are about to move). */
   deepestBelow(trx: Tx, department: StoredDepartment): Promise<number>;
   move(trx: Tx, department: StoredDepartment, parent: StoredDepartment | null, nameScope: Organization['nameScope'], now: Date): Promise<void>;
 }
@@ -166,6 +201,7 @@ export interface Repositories {
   runs: RunsPort;
   departmentMembers: DepartmentMembersPort;
   departmentMoves: DepartmentMovesPort;
+  departmentLookup: DepartmentLookupPort;
   departmentExport: DepartmentExportPort;
   departments: DepartmentsPort;
   departmentReads: DepartmentReadsPort;
@@ -185,6 +221,7 @@ export interface Repositories {
 export interface HistoryPort {
   record(trx: Tx, organizationId: string, changes: Iterable<DepartmentChange>, origin: ChangeOrigin, now: Date): Promise<number>;
   list(filter: HistoryFilter, trx?: Tx): Promise<HistoryEntry[]>;
+  /** For a revert: an import's creates as stored (after null; list() rebuilds their records, adapters/db/historyCreated.ts). */
   ofRun(runId: string, trx?: Tx): Promise<HistoryEntry[]>;
   laterChanges(organizationId: string, departmentIds: readonly string[], afterId: number, runId: string, trx?: Tx): Promise<HistoryEntry[]>;
   prune(before: Date, batchSize?: number): Promise<number>;

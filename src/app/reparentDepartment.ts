@@ -1,8 +1,17 @@
 /**
  * Moving a department (and its subtree) under another parent, or to the top
- * level, under the organization's lock (the create path's). The checks touch
- * only the two departments and one aggregate over the subtree; the move itself
- * is a fixed number of set-based statements (adapters/db/departmentMoves.ts).
+ * level, holding the organization's lock in shared mode (other API writes run
+ * beside it, an import never does). The checks touch only the two departments
+ * and one aggregate over the subtree; the move itself is a fixed number of
+ * set-based statements (adapters/db/departmentMoves.ts).
+ *
+ * Concurrency: the department is locked exclusively and the new parent in
+ * shared mode, in id order (two moves of the same pair queue instead of
+ * deadlocking), both with locking reads that see the latest committed rows;
+ * the subtree is locked before its depth is checked. Two moves that would
+ * together make a cycle (A under B's descendant, B under A's) each lock the
+ * other's target parent through their subtree: one waits, or InnoDB picks a
+ * deadlock victim that is retried, and the later one finds the cycle.
  *
  * Rules: no move under itself or a descendant (CYCLE_DETECTED); the subtree's
  * deepest department stays within the depth limit (DEPTH_EXCEEDED); an active
@@ -43,17 +52,32 @@ export async function reparentDepartment(
 ): Promise<ReparentResult> {
   const org = req.organization;
   const moves = repos.departmentMoves;
-  return repos.lock.withOrganizationLock(
+  return repos.lock.withDepartmentWrite(
     org.code,
     async (trx): Promise<ReparentResult> => {
-      const d = await moves.findBy(trx, org.id, 'id', req.departmentId);
-      if (!d) return { ok: false, code: 'DEPARTMENT_NOT_FOUND', message: `No department ${req.departmentId} in organization "${org.code}".` };
-      let parent: StoredDepartment | null = null;
-      if (req.parentRef !== null && req.parentRef !== 'root') {
-        const found = await moves.findBy(trx, org.id, KEY_OF[req.parentIdType], req.parentRef);
-        if (!found) return { ok: false, code: 'PARENT_NOT_FOUND', message: `No department with ${req.parentIdType} "${req.parentRef}" in organization "${org.code}".` };
-        parent = found;
+      const notFound = { ok: false, code: 'PARENT_NOT_FOUND', message: `No department with ${req.parentIdType} "${req.parentRef}" in organization "${org.code}".` } as const;
+      const key = KEY_OF[req.parentIdType];
+      const ref = req.parentRef === 'root' ? null : req.parentRef;
+      // The parent's id, to lock the two rows in id order (a code or openDepartmentId is looked up first).
+      const parentId = ref === null ? null : key === 'id' ? ref : (await moves.findBy(trx, org.id, key, ref))?.id;
+      const lockSelf = () => moves.findBy(trx, org.id, 'id', req.departmentId, 'update');
+      const noDepartment = { ok: false, code: 'DEPARTMENT_NOT_FOUND', message: `No department ${req.departmentId} in organization "${org.code}".` } as const;
+      // An unknown department is reported first, as before.
+      if (parentId === undefined) return (await lockSelf()) ? notFound : noDepartment;
+      const lockParent = async () => (parentId === null ? null : ((await moves.findBy(trx, org.id, 'id', parentId, 'share')) ?? 'missing'));
+      let d: StoredDepartment | undefined;
+      let locked: StoredDepartment | null | 'missing';
+      if (parentId !== null && parentId < req.departmentId) {
+        locked = await lockParent();
+        d = await lockSelf();
+      } else {
+        d = await lockSelf();
+        locked = await lockParent();
       }
+      if (!d) return noDepartment;
+      // Gone, or (looked up by code) renamed by a write that committed since the lookup.
+      if (locked === 'missing' || (locked !== null && ref !== null && locked[key === 'id' ? 'id' : key === 'code' ? 'code' : 'openDepartmentId'] !== ref)) return notFound;
+      const parent = locked;
       if (parent && (parent.id === d.id || parent.path.startsWith(`${d.path}/`))) {
         return { ok: false, code: 'CYCLE_DETECTED', message: `department ${d.id} cannot be moved under itself or its own descendant ${parent.id}` };
       }

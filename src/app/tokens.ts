@@ -86,14 +86,25 @@ export async function createToken(
 }
 
 /** The principal a presented token stands for, or undefined (unknown, malformed, wrong secret or revoked). */
-export async function verifyToken({ tokens }: Pick<Repositories, 'tokens'>, presented: string): Promise<Principal | undefined> {
+export async function verifyToken(repos: Pick<Repositories, 'tokens'>, presented: string): Promise<Principal | undefined> {
+  return (await authenticateToken(repos, presented))?.principal;
+}
+
+/**
+ * verifyToken plus the token's own organization, read in the same statement
+ * (per request, never cached, so a revocation counts from the next request).
+ */
+export async function authenticateToken(
+  { tokens }: Pick<Repositories, 'tokens'>,
+  presented: string,
+): Promise<{ principal: Principal; organization: Organization | undefined } | undefined> {
   const dot = presented.indexOf('.');
   if (dot <= 0 || presented.length > 200) return undefined;
   const id = presented.slice(0, dot);
   if (!/^tok_[0-9A-Za-z]{1,40}$/.test(id)) return undefined;
-  const record = await tokens.findById(id);
-  if (!record || record.revokedAt !== null) return undefined;
-  return secretMatches(record, presented.slice(dot + 1)) ? principalOf(record) : undefined;
+  const found = await tokens.findByIdWithOrganization(id);
+  if (!found || found.token.revokedAt !== null) return undefined;
+  return secretMatches(found.token, presented.slice(dot + 1)) ? { principal: principalOf(found.token), organization: found.organization } : undefined;
 }
 
 /** Loads a principal by token id alone: for dashboard sessions, which carry the id, never the secret. */
@@ -111,7 +122,7 @@ export function revokeToken({ tokens }: Pick<Repositories, 'tokens'>, tokenId: s
 export async function listTokens({ tokens, organizations }: Pick<Repositories, 'tokens' | 'organizations'>) {
   const records = await tokens.list();
   const codes = new Map((await organizations.list()).map((o) => [o.id, o.code]));
-  return records.map(({ secretSha256: _hash, ...t }) => ({ ...t, organizationCode: t.organizationId ? (codes.get(t.organizationId) ?? null) : null }));
+  return records.map(({ secretSha256: _hash, secretCiphertext: _sealed, ...t }) => ({ ...t, organizationCode: t.organizationId ? (codes.get(t.organizationId) ?? null) : null }));
 }
 
 function secretMatches(record: ApiTokenRecord, secret: string): boolean {
@@ -120,7 +131,7 @@ function secretMatches(record: ApiTokenRecord, secret: string): boolean {
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-function principalOf(record: ApiTokenRecord): Principal {
+export function principalOf(record: ApiTokenRecord): Principal {
   const role: TokenRole = record.isAdmin ? 'admin' : record.role;
   return { tokenId: record.id, isAdmin: record.isAdmin, organizationId: record.organizationId, role, canApprove: record.isAdmin || role === 'admin' || record.canApprove };
 }

@@ -31,8 +31,10 @@ export async function withDatabase<T>(fn: (db: Db, config: Config, repos: Reposi
   const cfg = config();
   const db = await openDatabase(cfg.database);
   try {
-    if (opts.migrate || db.dialect === 'sqlite') await migrateLatest(db);
-    else {
+    if (opts.migrate || db.dialect === 'sqlite') {
+      // What a migration changed in stored data is never silent (stderr: stdout may be a command's JSON).
+      for (const note of (await migrateLatest(db)).notes) process.stderr.write(`orgsync: migration ${note}\n`);
+    } else {
       const pending = await pendingMigrations(db);
       if (pending.length > 0) {
         throw new UsageError(`the database schema is not up to date (${pending.length} pending migration(s)): run "orgsync migrate" first`);

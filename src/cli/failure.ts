@@ -67,6 +67,7 @@ export const EXIT_CODE_OF: Record<ThrownErrorCode, ExitCode> = {
   WEBHOOK_NOT_FOUND: EXIT.fileError,
   REVERT_CONFLICT: EXIT.fileError,
   RUN_NOT_REVERTIBLE: EXIT.fileError,
+  INVALID_CURSOR: EXIT.usage,
 };
 
 export interface CliFailure {

@@ -24,6 +24,7 @@ export const ROW_ERROR_CODES = {
   CONFLICTING_VALUES: 'Rows for one department give it different values.',
   NESTED_PARENT_CONFLICT: 'A nested department names a parent other than the department it is nested in.',
   EMPTY_PATH_LEVEL: 'The department path has an empty level above a filled one.',
+  PARENT_INACTIVE: 'The department would be active under an inactive one: its parent is inactive and the file does not reactivate it, or the file deactivates a department whose children stay active.',
 } as const;
 
 export const FILE_ERROR_CODES = {
@@ -94,6 +95,7 @@ export const OPERATION_ERROR_CODES = {
   WEBHOOK_NOT_FOUND: 'No webhook has this id (in this organization).',
   REVERT_CONFLICT: 'A later run or API write changed departments the run to revert touched (revert with --force to overwrite them).',
   RUN_NOT_REVERTIBLE: 'The run wrote nothing that can be reverted (it is not finished, was a dry run, or failed).',
+  INVALID_CURSOR: 'The list cursor is not one this API gave out (copy next_cursor from the previous page unchanged).',
 } as const;
 export type OperationErrorCode = keyof typeof OPERATION_ERROR_CODES;
 

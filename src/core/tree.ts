@@ -102,3 +102,68 @@ export function treeJson(roots: readonly TreeNode[], open: (n: TreeNode) => stri
   parts.push(']');
   return parts.join('');
 }
+
+/** What the streaming writer needs of a department. */
+export interface StreamedNode {
+  id: string;
+  parentId: string | null;
+  path: string;
+}
+
+/**
+ * The tree as JSON text from departments arriving one by one in depth-first
+ * order (a department, then its whole subtree: the order of their paths), so
+ * a tree of any size is written holding only the chain of open ancestors.
+ * `text(node)` gives the node's object without its closing brace;
+ * `"children":[...]}` is appended. `keep(node)` false leaves out the node and
+ * its subtree (the rows of which follow it and are skipped by path). A node
+ * whose parent is not open (left out by the caller's depth or root, or a
+ * broken reference) is written at the top level, as buildTree does.
+ *
+ * start() + push()... + end() is the whole text; each returns the next piece.
+ */
+export class TreeJsonStream<T extends StreamedNode> {
+  /** Ids of the nodes whose children array is open, outermost first. */
+  private readonly open: string[] = [];
+  private comma = false;
+  /** The path of a subtree being left out. */
+  private skipping: string | null = null;
+
+  constructor(
+    private readonly text: (node: T) => string,
+    private readonly keep: (node: T) => boolean = () => true,
+  ) {}
+
+  start(): string {
+    return '[';
+  }
+
+  push(node: T): string {
+    if (this.skipping !== null) {
+      if (node.path.startsWith(`${this.skipping}/`)) return '';
+      this.skipping = null;
+    }
+    if (!this.keep(node)) {
+      this.skipping = node.path;
+      return '';
+    }
+    let out = '';
+    // Close the subtrees this node is not in: each closes its children array and itself.
+    while (this.open.length > 0 && this.open[this.open.length - 1] !== node.parentId) {
+      this.open.pop();
+      out += ']}';
+      this.comma = true;
+    }
+    if (this.comma) out += ',';
+    out += `${this.text(node)},"children":[`;
+    this.open.push(node.id);
+    this.comma = false;
+    return out;
+  }
+
+  end(): string {
+    const out = ']}'.repeat(this.open.length);
+    this.open.length = 0;
+    return `${out}]`;
+  }
+}

@@ -9,7 +9,9 @@
  *    that tree, each department once.
  * 2. Any sequence of upserts and syncs of one organization (random subsets,
  *    random renames, moves and status changes, a generous --max-deactivate)
- *    leaves the database equal to a simple model: code -> { name, parent, active }.
+ *    leaves the database equal to a simple model: code -> { name, parent, active },
+ *    which implements the activity rule on its own (test/support/importModel.ts)
+ *    and predicts the rows it refuses (PARENT_INACTIVE) and skips (PARENT_FAILED).
  */
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
@@ -17,8 +19,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorReportCsv } from '../../src/core/report/errorCsv.js';
 import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { departmentsOf, importText } from '../support/importHarness.js';
+import { activeUnderInactive, importIntoModel, type Model, type ModelDept, type ModelImport, type ModelRow } from '../support/importModel.js';
 
 const RUNS = Number(process.env.FUZZ_DB_RUNS ?? 30);
+/** Replays a failure: FUZZ_DB_SEED=<the seed fast-check printed>. */
+const SEED = process.env.FUZZ_DB_SEED === undefined ? {} : { seed: Number(process.env.FUZZ_DB_SEED) };
 
 type Format = 'csv' | 'json' | 'yaml';
 type Row = Record<string, string | null>;
@@ -101,43 +106,28 @@ const op = fc.record({
 });
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 
-interface ModelDept {
-  name: string;
-  parent: string | null;
-  active: boolean;
-}
-type Model = Map<string, ModelDept>;
-
-/** The file an operation imports, and what it does to the model. */
-function applyOp(model: Model, o: Op): { rows: Row[]; columns: string[] } {
+/** The file an operation imports, and what the model says the import does (test/support/importModel.ts). */
+function applyOp(model: Model, o: Op): { rows: Row[]; columns: string[]; expected: ModelImport } {
   const subset = Array.from({ length: U }, (_, i) => i).filter((i) => o.include[i]);
   const inFile = new Set(subset.map((i) => `K${i}`));
-  const rows: Row[] = [];
+  const modelRows: ModelRow[] = [];
   // Parents come from earlier codes that are stored or in the file: the result is always a tree.
   for (const i of subset) {
     const candidates = Array.from({ length: i }, (_, j) => `K${j}`).filter((k) => model.has(k) || inFile.has(k));
     const choice = o.parentChoice[i]! % (candidates.length + 1);
-    const parent = choice === candidates.length ? null : candidates[choice]!;
-    const row: Row = { name: `Dept K${i} v${o.version[i]}`, code: `K${i}` };
-    if (o.withParent) row.parentCode = parent;
-    if (o.withStatus) row.status = o.active[i] ? 'active' : 'inactive';
-    rows.push(row);
+    const parentCode = choice === candidates.length ? null : candidates[choice]!;
+    modelRows.push({ code: `K${i}`, name: `Dept K${i} v${o.version[i]}`, parentCode, active: o.withStatus ? o.active[i]! : undefined });
   }
-  for (const r of rows) {
-    const parent = o.withParent ? (r.parentCode ?? null) : (model.get(r.code!)?.parent ?? null);
-    model.set(r.code!, { name: r.name!, parent, active: o.withStatus ? r.status === 'active' : true });
-  }
-  if (o.kind === 'sync') {
-    // A sync deactivates active departments missing from the file, except the ancestors of those in it.
-    const ancestors = new Set<string>();
-    for (const code of inFile) {
-      for (let p = model.get(code)!.parent; p !== null && !ancestors.has(p); p = model.get(p)!.parent) ancestors.add(p);
-    }
-    for (const [code, d] of model) if (!inFile.has(code) && d.active && !ancestors.has(code)) d.active = false;
-  }
+  const expected = importIntoModel(model, modelRows, { withParent: o.withParent, sync: o.kind === 'sync' });
+  const rows = modelRows.map((m) => {
+    const row: Row = { name: m.name, code: m.code };
+    if (o.withParent) row.parentCode = m.parentCode;
+    if (m.active !== undefined) row.status = m.active ? 'active' : 'inactive';
+    return row;
+  });
   const order = new Map(subset.map((i) => [`K${i}`, o.order[i]!]));
   rows.sort((a, b) => order.get(a.code!)! - order.get(b.code!)!);
-  return { rows, columns: ['name', 'code', ...(o.withParent ? ['parentCode'] : []), ...(o.withStatus ? ['status'] : [])] };
+  return { rows, columns: ['name', 'code', ...(o.withParent ? ['parentCode'] : []), ...(o.withStatus ? ['status'] : [])], expected };
 }
 
 async function storedModel(db: TestDb, org: string): Promise<Record<string, ModelDept>> {
@@ -151,7 +141,7 @@ async function storedModel(db: TestDb, org: string): Promise<Record<string, Mode
 describe.each(dialects)('import properties on %s', (dialect) => {
   let db: TestDb;
   let seq = 0;
-  const figures = { trees: 0, imports: 0, carried: 0, retries: 0, sequences: 0, operations: 0, deactivated: 0 };
+  const figures = { trees: 0, imports: 0, carried: 0, retries: 0, sequences: 0, operations: 0, deactivated: 0, refused: 0 };
   beforeAll(async () => {
     db = await openTestDatabase(dialect, 'fuzz_import');
   });
@@ -159,7 +149,7 @@ describe.each(dialects)('import properties on %s', (dialect) => {
     await db?.drop();
     console.log(
       `${dialect}: ${figures.trees} trees in ${figures.imports} imports (${figures.carried} failed rows carried to a later import, ${figures.retries} error reports re-imported); ` +
-        `${figures.sequences} sequences of ${figures.operations} upserts/syncs (${figures.deactivated} deactivations)`,
+        `${figures.sequences} sequences of ${figures.operations} upserts/syncs (${figures.deactivated} deactivations, ${figures.refused} rows refused or skipped by the activity rule)`,
     );
   });
 
@@ -206,7 +196,7 @@ describe.each(dialects)('import properties on %s', (dialect) => {
         expect(await storedTree(db, org)).toEqual(expectedTree(c));
         figures.trees++;
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...SEED },
     );
   });
 
@@ -214,9 +204,10 @@ describe.each(dialects)('import properties on %s', (dialect) => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 6 }), async (ops) => {
         const org = `model${++seq}`;
-        const model: Model = new Map();
+        let model: Model = new Map();
         for (const o of ops) {
-          const { rows, columns } = applyOp(model, o);
+          const { rows, columns, expected } = applyOp(model, o);
+          model = expected.after;
           // An empty YAML/JSON list is EMPTY_FILE; an empty CSV (header only) is a valid import of nothing.
           const format = rows.length === 0 ? 'csv' : o.format;
           const { text, name } = render(rows, format, columns);
@@ -224,12 +215,16 @@ describe.each(dialects)('import properties on %s', (dialect) => {
           figures.operations++;
           figures.deactivated += report.counts.deactivated;
           expect(report.fileError).toBeUndefined();
-          expect(report.errors).toEqual([]);
-          expect(await storedModel(db, org)).toEqual(Object.fromEntries(model));
+          // Only the activity rule refuses rows here (and skips the rows under a refused one).
+          expect(report.errors.map((e) => `${e.key} ${e.code}`).sort()).toEqual(expected.errors);
+          figures.refused += expected.errors.length;
+          const stored = await storedModel(db, org);
+          expect(stored).toEqual(Object.fromEntries(model));
+          expect(activeUnderInactive(stored)).toEqual([]);
         }
         figures.sequences++;
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...SEED },
     );
   });
 });

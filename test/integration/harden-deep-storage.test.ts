@@ -149,10 +149,23 @@ describe.each(dialects)('deep trees and big fields on %s', (dialect) => {
     }
     expect([levels, node.department.name]).toEqual([depth, `Deep ${depth - 1}`]);
 
-    const legacyToken = await orgToken(h.db, 'legacy');
-    const res = await call(h.app, legacyToken, 'GET', '/v1/organizations/legacy/departments/tree?is_active=true');
+    // The API's tree is read in path order (streamed: app/departmentTree.ts), so its organization
+    // needs real paths: 2,500 levels (past the cap) of short ids keep them to ~17 MB in all.
+    const deep = await createOrg(h.db, 'legacy-paths');
+    const apiDepth = 2_500;
+    const chain: StoredDepartment[] = [];
+    for (let i = 0; i < apiDepth; i++) {
+      const parent = chain[i - 1];
+      chain.push({
+        ...creates[0]!, id: `d${i}`, organizationId: deep.id, name: `Deep ${i}`, code: `D${i}`,
+        parentId: parent?.id ?? null, path: `${parent?.path ?? ''}/d${i}`, depth: i,
+      });
+    }
+    await h.db.knex.transaction((trx) => departmentsRepo(h.db).applyPlan(trx, deep, { ...plan, creates: chain }, { runId: null, now: new Date() }));
+    const legacyToken = await orgToken(h.db, 'legacy-paths');
+    const res = await call(h.app, legacyToken, 'GET', '/v1/organizations/legacy-paths/departments/tree?is_active=true');
     expect(res.statusCode).toBe(200);
-    expect(res.body.endsWith(`${']}'.repeat(depth)}]}`)).toBe(true);
+    expect(res.body.endsWith(`${']}'.repeat(apiDepth)}]}`)).toBe(true);
   }, 120_000);
 
   it('a driver error on a statement too big for a column is described without its whole SQL', async () => {

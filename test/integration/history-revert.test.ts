@@ -111,6 +111,18 @@ describe.each(dialects)('department history and revert (%s)', (dialect) => {
     expect(((await storedTree(db, org)) as { code: string; description: string | null }[]).find((d) => d.code === 'A')?.description).toBeNull();
   });
 
+  it('a revert that would leave an active child under a department it deactivates is refused and changes nothing', async () => {
+    const org = nextOrg();
+    const first = await importAs(db, org, 'name,code,parentCode\nRoot,R,\nP,P,R\n');
+    // A later run only adds a child under P: not a change to P, but P cannot go inactive above it.
+    await importAs(db, org, 'name,code,parentCode\nC,C,P\n');
+    const before = await storedTree(db, org);
+    const err = await revert(first.runId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String((err as Error).message)).toMatch(/PARENT_INACTIVE/);
+    expect(await storedTree(db, org)).toEqual(before);
+  });
+
   it('a revert announces run.reverted to the organization\'s webhooks', async () => {
     const org = nextOrg();
     await importAs(db, org, 'name,code\nA,A\n');

@@ -88,6 +88,37 @@ describe('the HTTP app', () => {
     expect(logged).not.toContain('secret-cookie');
   });
 
+  it('a request logs one line: method, route, status, time, request id and token id; a create adds its department to it', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+        done();
+      },
+    });
+    const app = await buildApp({ db: h.db, repos: repositories(h.db), config: h.config, queue: h.queue, readiness: [], logger: { level: 'info', stream } });
+    try {
+      const res = await call(app, token, 'POST', '/v1/organizations/acme/departments', { json: { name: 'Logged once' } });
+      expect(res.statusCode).toBe(201);
+      const requestId = res.headers['x-request-id'];
+      const mine = lines.filter((l) => l.request_id === requestId);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({
+        msg: 'request',
+        method: 'POST',
+        route: '/v1/organizations/:org/departments',
+        status: 201,
+        token_id: token.split('.')[0],
+        event: 'department created',
+        department_id: (res.json() as { id: string }).id,
+      });
+      expect(typeof mine[0]!.ms).toBe('number');
+      expect(JSON.stringify(lines)).not.toContain(token.split('.')[1]!);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('rate limits per token, in the envelope, without slowing other tokens', async () => {
     const app = await buildApp({ db: h.db, repos: repositories(h.db), config: testConfig('http-app-rl', { ORGSYNC_HTTP_RATE_LIMIT: '3' }), queue: h.queue, readiness: [], logger: false });
     const other = await orgToken(h.db, 'acme');

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTokensRepo } from '../../src/adapters/db/index.js';
 import { dialects } from '../support/db.js';
 import { orgsync } from '../support/httpCli.js';
+import type { LightMyRequestResponse } from 'fastify';
 import { call, createOrg, envelopeOf, type HttpHarness, openHttpHarness } from '../support/httpHarness.js';
 
 /** Routes anyone may call: health for orchestrators, the API reference, and the dashboard's login form. */
@@ -33,6 +34,22 @@ const PUBLIC_ROUTES = [
 ].sort();
 
 const DASHBOARD = /^\/admin\/queues(\/|$)/;
+
+/**
+ * The seed faces outside /v1 (docs/api.md, faceScope.ts): bearer tokens like
+ * /v1, each with its own envelope, so each says here how its 401 reads.
+ */
+const FACES: { prefix: RegExp; unauthorized: (res: LightMyRequestResponse) => boolean }[] = [
+  { prefix: /^\/v2\/clients\//, unauthorized: (res) => res.statusCode === 401 && (res.json() as { error?: { code?: string } }).error?.code === 'unauthorized' },
+  { prefix: /^\/department\//, unauthorized: (res) => res.statusCode === 401 && (res.json() as { error?: { code?: string } }).error?.code === 'UNAUTHORIZED' },
+  // The Authing face signs instead of bearing a token, and answers a refusal with HTTP 200 and its status in the body (authingFaceErrors.ts).
+  { prefix: /^\/api\/v3\//, unauthorized: (res) => res.statusCode === 200 && (res.json() as { statusCode?: number; apiCode?: number }).apiCode === 40101 },
+];
+const faceOf = (url: string) => FACES.find((f) => f.prefix.test(url));
+/** Routes of the token-guarded API: /v1 and the faces. */
+const isApi = (url: string) => url.startsWith('/v1/') || faceOf(url) !== undefined;
+const isUnauthorized = (url: string, res: LightMyRequestResponse) =>
+  faceOf(url)?.unauthorized(res) ?? (res.statusCode === 401 && envelopeOf(res).code === 'UNAUTHORIZED');
 /** Outside /v1 and not the dashboard: the Prometheus scrape, for admin tokens only. */
 const ADMIN_TOKEN_ROUTES = ['/metrics'];
 
@@ -85,7 +102,7 @@ describe.each(dialects)('authentication on %s', (dialect) => {
         ['revoked token', revoked],
       ] as const) {
         const res = await call(h.app, token, method as 'GET', path, { json });
-        if (res.statusCode !== 401 || envelopeOf(res).code !== 'UNAUTHORIZED') failures.push(`${method} ${url} with ${label}: ${res.statusCode}`);
+        if (!isUnauthorized(url, res)) failures.push(`${method} ${url} with ${label}: ${res.statusCode}`);
       }
       if (url.includes(':org')) {
         const res = await call(h.app, acme, method as 'GET', path, { json });
@@ -101,7 +118,8 @@ describe.each(dialects)('authentication on %s', (dialect) => {
     const isPublic = (url: string) => PUBLIC.some((p) => p.test(url));
     expect(h.app.routeTable.filter((r) => isPublic(r.url)).map((r) => `${r.method} ${r.url}`).sort()).toEqual(PUBLIC_ROUTES);
     // Everything else is either the token-guarded API, the session-guarded dashboard or an admin-token route.
-    expect(h.app.routeTable.filter((r) => !isPublic(r.url) && !r.url.startsWith('/v1/') && !DASHBOARD.test(r.url) && !ADMIN_TOKEN_ROUTES.includes(r.url))).toEqual([]);
+    expect(h.app.routeTable.filter((r) => !isPublic(r.url) && !isApi(r.url) && !DASHBOARD.test(r.url) && !ADMIN_TOKEN_ROUTES.includes(r.url))).toEqual([]);
+    for (const face of FACES) expect(h.app.routeTable.some((r) => face.prefix.test(r.url)), String(face.prefix)).toBe(true);
     for (const url of ADMIN_TOKEN_ROUTES) {
       expect((await h.app.inject(url)).statusCode, url).toBe(401);
       expect((await call(h.app, acme, 'GET', url)).statusCode, url).toBe(403);
@@ -117,10 +135,11 @@ describe.each(dialects)('authentication on %s', (dialect) => {
     const doc = (await h.app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, { security?: unknown[] }>>; security: unknown[] };
     expect(doc.security).toEqual([{ bearerAuth: [] }]);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
-    const v1 = h.app.routeTable.filter((r) => r.url.startsWith('/v1/')).map((r) => `${r.method} ${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
-    expect(documented.map((d) => d.route).filter((r) => r.includes(' /v1/')).sort()).toEqual(v1.sort());
-    // No /v1 operation opts out of the bearer scheme, and the dashboard is not in the reference.
-    expect(documented.filter((d) => d.route.includes(' /v1/') && Array.isArray(d.op.security) && d.op.security.length === 0)).toEqual([]);
+    const api = h.app.routeTable.filter((r) => isApi(r.url)).map((r) => `${r.method} ${r.url.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+    const pathOf = (route: string) => route.slice(route.indexOf(' ') + 1);
+    expect(documented.map((d) => d.route).filter((r) => isApi(pathOf(r))).sort()).toEqual(api.sort());
+    // No API operation (/v1 or a face) opts out of the bearer scheme, and the dashboard is not in the reference.
+    expect(documented.filter((d) => isApi(pathOf(d.route)) && Array.isArray(d.op.security) && d.op.security.length === 0)).toEqual([]);
     expect(documented.filter((d) => d.route.includes(' /admin'))).toEqual([]);
   });
 
@@ -156,6 +175,30 @@ describe.each(dialects)('authentication on %s', (dialect) => {
     expect((await call(h.app, admin, 'GET', '/v1/organizations/globex/departments')).statusCode).toBe(200);
     expect((await call(h.app, admin, 'GET', '/v1/organizations/acme/departments')).statusCode).toBe(200);
     expect((await call(h.app, acme, 'GET', '/v1/organizations/acme/departments', { headers: { authorization: `bearer   ${acme}` } })).statusCode).toBe(200);
+  });
+
+  it('an organization token and its organization cost one statement per request; a revocation counts from the next request', async () => {
+    const seen: string[] = [];
+    const listener = (q: { sql: string }) => seen.push(q.sql);
+    const authStatements = async (token: string, url: string) => {
+      seen.length = 0;
+      h.db.knex.on('query', listener);
+      try {
+        const res = await call(h.app, token, 'GET', url);
+        expect(res.statusCode, url).toBe(200);
+      } finally {
+        h.db.knex.off('query', listener);
+      }
+      return seen.filter((sql) => /[`"\s](api_tokens|organizations)[`"\s]/i.test(sql));
+    };
+    const own = await cliToken(['--org', 'acme']);
+    for (const url of ['/v1/organizations/acme/departments', '/v2/clients/acme/departments']) {
+      const statements = await authStatements(own.token, url);
+      expect(statements, url).toHaveLength(1);
+      expect(statements[0], url).toMatch(/join/i);
+    }
+    expect((await orgsync(h.db, ['token', 'revoke', own.id])).code).toBe(0);
+    expect((await call(h.app, own.token, 'GET', '/v1/organizations/acme/departments')).statusCode).toBe(401);
   });
 
   it('schedules: only admins may create them (their source is a path or URL the workers read)', async () => {

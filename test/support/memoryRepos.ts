@@ -9,7 +9,7 @@ import { guardFor, INITIAL_RUN_STATUSES } from '../../src/core/runLifecycle.js';
 import type { ImportPlan, Organization, StoredDepartment } from '../../src/core/model.js';
 import type { ImportRunRecord, Repositories, RunsPort, StagingKind, StoredRowResult } from '../../src/app/ports.js';
 
-export type MemoryPorts = Pick<Repositories, 'runs' | 'departments' | 'organizations' | 'members' | 'staging' | 'lock' | 'transactions'>;
+export type MemoryPorts = Pick<Repositories, 'runs' | 'departments' | 'departmentLookup' | 'organizations' | 'members' | 'staging' | 'lock' | 'transactions'>;
 
 export interface MemoryStore {
   runs: Map<string, ImportRunRecord>;
@@ -166,6 +166,38 @@ export function memoryRepos(): { repos: MemoryPorts; store: MemoryStore } {
         return { total: all.length, active: all.filter((d) => d.isActive).length };
       },
     },
+    // As the database adapter: only the rows core/plan/rowKeys.ts names (the parents' ancestors included).
+    departmentLookup: {
+      async lockParents(_trx, organizationId, keys) {
+        const inOrg = [...store.departments.values()].filter((d) => d.organizationId === organizationId);
+        return inOrg.filter((d) => keys.parent.some((k) => (k.by === 'id' ? d.id : k.by === 'code' ? d.code : d.openDepartmentId) === k.value));
+      },
+      async candidates(_trx, org, keys, parents) {
+        const ancestors = new Set(parents.flatMap((p) => p.path.split('/')));
+        const scopes = new Set<string | null>(parents.map((p) => p.id));
+        if (keys.parentMayBeRoot) scopes.add(null);
+        const inScope = (d: StoredDepartment) => org.nameScope === 'organization' || scopes.has(d.parentId);
+        const found = [...store.departments.values()].filter(
+          (d) =>
+            d.organizationId === org.id &&
+            (ancestors.has(d.id) || d.id === keys.id || (d.code !== null && d.code === keys.code) ||
+              (d.openDepartmentId !== null && d.openDepartmentId === keys.openDepartmentId) || (d.name === keys.name && inScope(d))),
+        );
+        return [...parents, ...found];
+      },
+      // The unique indexes: code, openDepartmentId, and the name in its scope.
+      async insert(_trx, org, d) {
+        const scope = (x: StoredDepartment) => (org.nameScope === 'organization' ? '' : (x.parentId ?? '#root'));
+        for (const o of store.departments.values()) {
+          if (o.organizationId !== org.id) continue;
+          if (d.code !== null && o.code === d.code) return { conflict: 'code' as const };
+          if (d.openDepartmentId !== null && o.openDepartmentId === d.openDepartmentId) return { conflict: 'openDepartmentId' as const };
+          if (o.name === d.name && scope(o) === scope(d)) return { conflict: 'name' as const };
+        }
+        store.departments.set(d.id, d);
+        return {};
+      },
+    },
     members: {
       async loadForOrganization() {
         return new Map();
@@ -194,6 +226,10 @@ export function memoryRepos(): { repos: MemoryPorts; store: MemoryStore } {
     },
     lock: {
       async withOrganizationLock(code, fn) {
+        store.locks.push(code);
+        return fn('memory-transaction');
+      },
+      async withDepartmentWrite(code, fn) {
         store.locks.push(code);
         return fn('memory-transaction');
       },

@@ -59,7 +59,11 @@ const fields = fc.record({
   openDepartmentId: fc.option(fc.stringMatching(/^[a-z0-9_-]{1,8}$/u), { nil: null }),
 });
 
-/** A tree: department i's parent is an earlier one (or none); names, codes and openDepartmentIds unique. */
+/**
+ * A tree: department i's parent is an earlier one (or none); names, codes and
+ * openDepartmentIds unique; never an active department under an inactive one
+ * (the activity rule every store holds to: core/plan/activeRule.ts, migration 0014).
+ */
 const trees = fc.array(fc.tuple(fc.nat(), fc.boolean(), trimmed(6), fields), { minLength: 1, maxLength: 25 }).map((specs) => {
   const out: StoredDepartment[] = [];
   specs.forEach(([parentPick, top, name, f], i) => {
@@ -67,6 +71,7 @@ const trees = fc.array(fc.tuple(fc.nat(), fc.boolean(), trimmed(6), fields), { m
     const id = `dept_${String(i).padStart(4, '0')}`;
     out.push({
       ...f,
+      isActive: f.isActive && (parent?.isActive ?? true),
       code: f.code === null ? null : `${f.code}~${i}`,
       openDepartmentId: f.openDepartmentId === null ? null : `${f.openDepartmentId}${i}`,
       name: `${name} ${i}`,

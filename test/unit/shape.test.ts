@@ -7,7 +7,8 @@ import { FileError } from '../../src/core/errors.js';
 import { parseImportOptions } from '../../src/core/importOptions.js';
 import type { StoredDepartment } from '../../src/core/model.js';
 import { pathKey } from '../../src/core/shape/pathKey.js';
-import { applyInMemory, idGenerator } from '../support/planHarness.js';
+import { applyInMemory, idGenerator, ORG } from '../support/planHarness.js';
+import { runPurePipeline } from '../support/purePipeline.js';
 import { createdPaths, errorList, planText, shapeText } from '../support/shapeHarness.js';
 
 async function fileError(promise: Promise<unknown>): Promise<FileError> {
@@ -78,6 +79,19 @@ describe('path column', () => {
     expect(errorList(plan)).toEqual(['3 EMPTY_PATH_LEVEL path', '4 NAME_REQUIRED path']);
     // A trailing separator is harmless: row 5 is A > B again.
     expect(plan.counts).toMatchObject({ rows: 4, created: 2, merged: 1, failed: 2 });
+  });
+
+  it('fails a path of only separators and blanks with NAME_REQUIRED (it crashed with a TypeError)', async () => {
+    // The separator is " > ": a lone ">" is a department named ">".
+    const csv = 'id,path\n1," > "\n2,>\n3," >  > "\n4,"  >  "\n';
+    const { plan } = await planText(csv, { pathColumn: 'path' });
+    expect(errorList(plan)).toEqual(['2 NAME_REQUIRED path', '4 NAME_REQUIRED path', '5 NAME_REQUIRED path']);
+    expect(plan.counts).toMatchObject({ rows: 4, created: 1, failed: 3 });
+    // What the pipeline fuzz found (fast-check seed 1756598176): BOM, tabs, CRLF, a path " > ".
+    const fuzz = '\ufeffpath\tcode\terror_code\tdescription\tstatus\r\n\t\t\t\t\r\n > \t\t\t\t\r\n\t\t\t\t\r\n\t\t\t\t\r\n\t\t\t';
+    const result = await runPurePipeline([new TextEncoder().encode(fuzz)], 'in.csv', { pathColumn: 'path' }, ORG);
+    expect(result.kind).toBe('report');
+    if (result.kind === 'report') expect(errorList(result.plan)).toContain('3 NAME_REQUIRED path');
   });
 
   it('normalises path elements like names: trims, collapses spaces (NBSP too), NFC', async () => {

@@ -4,6 +4,9 @@
 import type { Knex } from 'knex';
 import type { Db } from './connection.js';
 import { isTokenRole, type TokenRole } from '../../core/tokenRoles.js';
+import { isDuplicateKeyError } from './dbErrors.js';
+import { toOrganization } from './organizations.js';
+import type { Organization } from '../../core/model.js';
 import { TABLES } from './tables.js';
 import { fromDbBoolean, fromDbDateTime, fromDbDateTimeOrNull, toDbDateTime } from './values.js';
 
@@ -19,6 +22,9 @@ export interface ApiTokenRecord {
   canApprove: boolean;
   /** Hex SHA-256 of the secret part. Never leaves the server. */
   secretSha256: string;
+  /** Authing-style access keys (migration 0011): the public key id, and the secret encrypted (app/secretBox.ts). */
+  accessKeyId?: string | null;
+  secretCiphertext?: string | null;
   createdAt: string;
   revokedAt: string | null;
 }
@@ -31,6 +37,8 @@ interface TokenRow {
   role?: string | null;
   can_approve?: unknown;
   secret_sha256: string;
+  access_key_id?: string | null;
+  secret_ciphertext?: string | null;
   created_at: unknown;
   revoked_at: unknown;
 }
@@ -45,6 +53,8 @@ function toRecord(row: TokenRow): ApiTokenRecord {
     role: isTokenRole(row.role ?? 'write') ? ((row.role ?? 'write') as TokenRole) : 'read',
     canApprove: fromDbBoolean(row.can_approve ?? false),
     secretSha256: row.secret_sha256,
+    accessKeyId: row.access_key_id ?? null,
+    secretCiphertext: row.secret_ciphertext ?? null,
     createdAt: fromDbDateTime(row.created_at),
     revokedAt: fromDbDateTimeOrNull(row.revoked_at),
   };
@@ -62,6 +72,7 @@ export function apiTokensRepo(db: Db) {
         role: token.role,
         can_approve: token.canApprove,
         secret_sha256: token.secretSha256,
+        ...(token.accessKeyId ? { access_key_id: token.accessKeyId, secret_ciphertext: token.secretCiphertext ?? null } : {}),
         created_at: toDbDateTime(new Date()),
         revoked_at: null,
       });
@@ -70,6 +81,51 @@ export function apiTokensRepo(db: Db) {
     async findById(id: string): Promise<ApiTokenRecord | undefined> {
       const row = (await q().select('*').where('id', id).first()) as TokenRow | undefined;
       return row === undefined ? undefined : toRecord(row);
+    },
+
+    /**
+     * The token and, for an organization token, its organization, in one
+     * statement: every authenticated request needs both (auth.ts), and this is
+     * per request, so it saves a round trip rather than caching (a cache would
+     * delay revocation).
+     */
+    async findByIdWithOrganization(id: string): Promise<{ token: ApiTokenRecord; organization: Organization | undefined } | undefined> {
+      const row = (await db
+        .knex(`${TABLES.apiTokens} as t`)
+        .leftJoin(`${TABLES.organizations} as o`, 'o.id', 't.organization_id')
+        .select('t.*', 'o.code as org_code', 'o.name as org_name', 'o.name_scope as org_name_scope')
+        .where('t.id', id)
+        .first()) as (TokenRow & { org_code: string | null; org_name: string | null; org_name_scope: string | null }) | undefined;
+      if (row === undefined) return undefined;
+      const organization =
+        row.organization_id !== null && row.org_code !== null
+          ? toOrganization({ id: row.organization_id, code: row.org_code, name: row.org_name ?? '', name_scope: row.org_name_scope ?? '' })
+          : undefined;
+      return { token: toRecord(row), organization };
+    },
+
+    async findByAccessKeyId(accessKeyId: string): Promise<ApiTokenRecord | undefined> {
+      const row = (await q().select('*').where('access_key_id', accessKeyId).first()) as TokenRow | undefined;
+      return row === undefined ? undefined : toRecord(row);
+    },
+
+    /**
+     * Records a signed request's nonce; false when this key already used it
+     * (the primary key decides, so two server processes cannot both accept it).
+     */
+    async claimNonce(accessKeyId: string, nonce: string, expiresAt: Date): Promise<boolean> {
+      try {
+        await db.knex(TABLES.authingNonces).insert({ access_key_id: accessKeyId, nonce, expires_at: toDbDateTime(expiresAt) });
+        return true;
+      } catch (err) {
+        if (isDuplicateKeyError(err)) return false;
+        throw err;
+      }
+    },
+
+    /** Forgets nonces whose request date can no longer be accepted. */
+    async pruneNonces(now: Date): Promise<number> {
+      return db.knex(TABLES.authingNonces).where('expires_at', '<', toDbDateTime(now)).delete();
     },
 
     /** Returns false when there is no such token or it was already revoked. */

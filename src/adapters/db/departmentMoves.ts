@@ -32,21 +32,35 @@ export function departmentMovesRepo(db: Db) {
   };
 
   return {
-    async findBy(trx: Knex.Transaction, organizationId: string, key: DepartmentKey, value: string): Promise<StoredDepartment | undefined> {
-      const row = (await trx(TABLES.departments)
+    /**
+     * With `lock` (MySQL; SQLite's transaction holds the write lock already): a
+     * locking read, which sees the latest committed row whatever the
+     * transaction's snapshot, and keeps it until the transaction ends.
+     */
+    async findBy(trx: Knex.Transaction, organizationId: string, key: DepartmentKey, value: string, lock?: 'update' | 'share'): Promise<StoredDepartment | undefined> {
+      const q = trx(TABLES.departments)
         .select(...MODEL_COLUMNS)
         .where({ organization_id: organizationId, [key]: value })
-        .first()) as DepartmentRow | undefined;
+        .first();
+      if (db.dialect === 'mysql' && lock === 'update') void q.forUpdate();
+      if (db.dialect === 'mysql' && lock === 'share') void q.forShare();
+      const row = (await q) as DepartmentRow | undefined;
       return row ? toDepartment(row) : undefined;
     },
 
-    /** The deepest depth in the subtree rooted at `d` (itself included). */
+    /**
+     * The deepest depth in the subtree rooted at `d` (itself included), read
+     * with the subtree's rows locked for the move that follows: no concurrent
+     * create or move changes the subtree between this check and the move.
+     */
     async deepestBelow(trx: Knex.Transaction, d: StoredDepartment): Promise<number> {
-      const row = (await trx(TABLES.departments)
+      const q = trx(TABLES.departments)
         .where('organization_id', d.organizationId)
         .andWhereRaw(...below(d.path))
         .max({ deepest: 'depth' })
-        .first()) as { deepest: unknown } | undefined;
+        .first();
+      if (db.dialect === 'mysql') void q.forUpdate();
+      const row = (await q) as { deepest: unknown } | undefined;
       const deepest = row?.deepest === null || row?.deepest === undefined ? d.depth : Number(row.deepest);
       return Math.max(deepest, d.depth);
     },
@@ -61,14 +75,14 @@ export function departmentMovesRepo(db: Db) {
       const delta = (parent ? parent.depth + 1 : 0) - d.depth;
       await trx(TABLES.departments)
         .where({ organization_id: d.organizationId, id: d.id })
-        .update({ parent_id: parent?.id ?? null, name_scope_key: nameScopeKey(nameScope, parent?.id ?? null), updated_at: toDbDateTime(now) });
+        .update({ parent_id: parent?.id ?? null, name_scope_key: nameScopeKey(nameScope, parent?.id ?? null), path: newPath, depth: d.depth + delta, updated_at: toDbDateTime(now) });
+      // The descendants alone, by path prefix: one range of the path index (no OR with the id, which could make it a scan).
       const [subtree, bindings] = below(d.path);
-      await trx.raw(`UPDATE ${TABLES.departments} SET path = ${concat}, depth = depth + ? WHERE organization_id = ? AND (id = ? OR ${subtree})`, [
+      await trx.raw(`UPDATE ${TABLES.departments} SET path = ${concat}, depth = depth + ? WHERE organization_id = ? AND ${subtree}`, [
         newPath,
         d.path.length + 1,
         delta,
         d.organizationId,
-        d.id,
         ...bindings,
       ]);
     },

@@ -67,13 +67,23 @@ export function departmentWritesRepo(db: Db) {
       return row ? toDepartment(row) : undefined;
     },
 
+    /**
+     * A locking read (MySQL) of the children's index range: it sees children
+     * created or moved in by writes that committed after this transaction's
+     * snapshot, and keeps new ones out (their insert or move waits) until the
+     * deactivation that asked commits.
+     */
     async hasActiveChildren(trx: Knex.Transaction, organizationId: string, id: string): Promise<boolean> {
-      const row = await table(trx).select('id').where({ organization_id: organizationId, parent_id: id, is_active: true }).first();
-      return row !== undefined;
+      const q = table(trx).select('id').where({ organization_id: organizationId, parent_id: id, is_active: true }).first();
+      if (db.dialect === 'mysql') void q.forShare();
+      return (await q) !== undefined;
     },
 
+    /** Share-locked (MySQL): the parent cannot be deactivated until the write that asked commits. */
     async isActive(trx: Knex.Transaction, organizationId: string, id: string): Promise<boolean> {
-      const row = (await table(trx).select('is_active').where({ organization_id: organizationId, id }).first()) as { is_active: unknown } | undefined;
+      const q = table(trx).select('is_active').where({ organization_id: organizationId, id }).first();
+      if (db.dialect === 'mysql') void q.forShare();
+      const row = (await q) as { is_active: unknown } | undefined;
       return row !== undefined && Boolean(Number(row.is_active));
     },
 
@@ -109,16 +119,20 @@ export function departmentWritesRepo(db: Db) {
     /**
      * Deactivates the department and its whole active subtree in one
      * set-based statement (descendants' paths start with its path and '/');
-     * returns the ids it deactivated, read first under the organization's lock.
+     * returns the ids it deactivated, read first with a locking read (MySQL),
+     * so the ids are the rows the UPDATE then changes: the latest committed
+     * ones, locked against concurrent moves and creates until commit.
      */
     async deactivateSubtree(trx: Knex.Transaction, organizationId: string, root: StoredDepartment, now: Date): Promise<string[]> {
-      const scope = (q: Knex.QueryBuilder) =>
-        q
-          .where({ organization_id: organizationId, is_active: true })
-          .andWhere((w) => w.where('id', root.id).orWhereRaw("path like ? escape '!'", [`${likeLiteral(root.path)}/%`]));
-      const ids = ((await scope(table(trx).select('id'))) as { id: string }[]).map((r) => r.id);
-      if (ids.length > 0) await scope(table(trx)).update({ is_active: false, updated_at: toDbDateTime(now) });
-      return ids;
+      // The descendants by path prefix alone: one range of the path index (an OR with the root's id could make it a scan).
+      const below = (q: Knex.QueryBuilder) =>
+        q.where({ organization_id: organizationId, is_active: true }).andWhereRaw("path like ? escape '!'", [`${likeLiteral(root.path)}/%`]);
+      const read = below(table(trx).select('id'));
+      if (db.dialect === 'mysql') void read.forUpdate();
+      const descendants = ((await read) as { id: string }[]).map((r) => r.id);
+      const rootChanged = await table(trx).where({ organization_id: organizationId, id: root.id, is_active: true }).update({ is_active: false, updated_at: toDbDateTime(now) });
+      if (descendants.length > 0) await below(table(trx)).update({ is_active: false, updated_at: toDbDateTime(now) });
+      return [...(Number(rootChanged) > 0 ? [root.id] : []), ...descendants];
     },
   };
 }

@@ -11,24 +11,34 @@ import type { OrgsyncMigration } from './migrations/types.js';
 
 export const MIGRATIONS_TABLE = 'orgsync_migrations';
 
-export function migrationSource(dialect: Dialect): Knex.MigrationSource<OrgsyncMigration> {
+/** `note`: called with each line a migration reports about the stored data it changed, prefixed with its name. */
+export function migrationSource(dialect: Dialect, note?: (text: string) => void): Knex.MigrationSource<OrgsyncMigration> {
   return {
     getMigrations: async () => [...MIGRATIONS],
     getMigrationName: (migration) => migration.name,
     getMigration: async (migration) => ({
-      up: (knex: Knex) => migration.up(knex, dialect),
+      up: (knex: Knex) => migration.up(knex, dialect, note && ((text) => note(`${migration.name}: ${text}`))),
       down: (knex: Knex) => migration.down(knex, dialect),
     }),
   };
 }
 
-function migratorConfig(db: Db): Knex.MigratorConfig {
-  return { migrationSource: migrationSource(db.dialect), tableName: MIGRATIONS_TABLE };
+function migratorConfig(db: Db, note?: (text: string) => void): Knex.MigratorConfig {
+  return { migrationSource: migrationSource(db.dialect, note), tableName: MIGRATIONS_TABLE };
+}
+
+export interface MigrateResult {
+  /** The migrations this call applied, in order (empty when the schema was current). */
+  applied: string[];
+  /** What they changed in stored data, a line each (`0014_department_listing: deactivated 3 ...`). */
+  notes: string[];
 }
 
 /** Applies every pending migration. Safe to call on every start-up. */
-export async function migrateLatest(db: Db): Promise<void> {
-  await db.knex.migrate.latest(migratorConfig(db));
+export async function migrateLatest(db: Db): Promise<MigrateResult> {
+  const notes: string[] = [];
+  const [, applied] = (await db.knex.migrate.latest(migratorConfig(db, (text) => notes.push(text)))) as [unknown, string[]];
+  return { applied: [...applied], notes };
 }
 
 /** Undoes every applied migration (tests and `orgsync db reset`). */

@@ -9,7 +9,7 @@ import type { Db } from './connection.js';
 import { TABLES } from './tables.js';
 import { toDbDateTime } from './values.js';
 
-interface OrganizationRow {
+export interface OrganizationRow {
   id: string;
   code: string;
   name: string;
@@ -18,7 +18,7 @@ interface OrganizationRow {
 
 const COLUMNS = ['id', 'code', 'name', 'name_scope'];
 
-function toOrganization(row: OrganizationRow): Organization {
+export function toOrganization(row: OrganizationRow): Organization {
   if (!(NAME_SCOPES as readonly string[]).includes(row.name_scope)) {
     throw new Error(`organization ${row.id} has an unknown name_scope '${row.name_scope}'`);
   }

@@ -8,6 +8,7 @@ import { apiTokensRepo } from './apiTokens.js';
 import type { Db } from './connection.js';
 import { describeError, isDuplicateKeyError } from './dbErrors.js';
 import { departmentExportSource } from './departmentExport.js';
+import { departmentLookupRepo } from './departmentLookup.js';
 import { departmentMembersRepo } from './departmentMembers.js';
 import { departmentMovesRepo } from './departmentMoves.js';
 import { departmentViews } from './departmentViews.js';
@@ -15,7 +16,7 @@ import { departmentWritesRepo } from './departmentWrites.js';
 import { departmentsRepo } from './departments.js';
 import { historyRepo } from './history.js';
 import { importRunsRepo } from './importRuns.js';
-import { withOrganizationLock } from './lock.js';
+import { withDepartmentWrite, withOrganizationLock } from './lock.js';
 import { membersRepo } from './members.js';
 import { organizationsRepo } from './organizations.js';
 import { stagingRepo } from './staging.js';
@@ -27,6 +28,7 @@ export function repositories(db: Db): Repositories {
     departments: departmentsRepo(db),
     departmentMembers: departmentMembersRepo(db),
     departmentMoves: departmentMovesRepo(db),
+    departmentLookup: departmentLookupRepo(db),
     departmentReads: departmentViews(db),
     departmentWrites: departmentWritesRepo(db),
     departmentExport: departmentExportSource(db),
@@ -34,7 +36,11 @@ export function repositories(db: Db): Repositories {
     members: membersRepo(db),
     staging: stagingRepo(db),
     tokens: apiTokensRepo(db),
-    lock: { withOrganizationLock: (code, fn, opts) => withOrganizationLock(db, code, fn, opts) },
+    lock: {
+      withOrganizationLock: (code, fn, opts) => withOrganizationLock(db, code, fn, opts),
+      // The same lock in shared mode: API writes run side by side, never beside an import (lock.ts).
+      withDepartmentWrite: (code, fn, opts) => withDepartmentWrite(db, code, fn, opts),
+    },
     transactions: { transaction: (fn) => db.knex.transaction(fn), isDuplicateKeyError, describeError },
     webhooks: webhooksStore(db),
     history: historyRepo(db),

@@ -12,6 +12,7 @@ export const TABLES = {
   webhookDeliveries: 'webhook_deliveries',
   webhookAttempts: 'webhook_attempts',
   departmentHistory: 'department_history',
+  authingNonces: 'authing_nonces',
 } as const;
 
 export const ALL_TABLES: readonly string[] = Object.values(TABLES);

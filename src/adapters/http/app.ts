@@ -7,12 +7,14 @@
  *   /healthz, /readyz            public (orchestrators)
  *   /openapi.json, /docs         public (the API reference)
  *   /v1/...                      bearer token on every route (one hook on the scope)
+ *   /v2/clients/..., /department/...  the seed faces (faceScope.ts): same token check, own envelopes
+ *   /api/v3/...                  the Authing face (authingAuth.ts): the Authing SDK's signature, own envelope
  *   /admin/login, /admin/queues  the Bull Board dashboard, admin session cookie
  */
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { ulid } from 'ulid';
+import { newUlid } from '../../ids.js';
 import { boundedErrorSerializer } from '../logSerializers.js';
 import { addressLimit } from './addressLimit.js';
 import { requireBearerToken } from './auth.js';
@@ -21,7 +23,9 @@ import type { AppDeps } from './deps.js';
 import { ApiError, clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './jsonBody.js';
 import { registerOpenApi } from './openapi.js';
+import { OneLineLogController } from './requestLog.js';
 import { departmentRoutes } from './routes/departments.js';
+import { departmentListingRoutes } from './routes/departmentListing.js';
 import { departmentWriteRoutes } from './routes/departmentWrites.js';
 import { departmentMemberRoutes } from './routes/departmentMembers.js';
 import { reparentRoutes } from './routes/reparent.js';
@@ -34,6 +38,13 @@ import { scheduleRoutes } from './routes/schedules.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { historyRoutes } from './routes/history.js';
 import { registerMetrics } from './routes/metrics.js';
+import { registerAuthingFace } from './authingAuth.js';
+import { authingFaceRoutes } from './routes/authingFace.js';
+import { clientsEnvelope, CLIENTS_ERRORS } from './clientsFacePresenter.js';
+import { registerFace } from './faceScope.js';
+import { HR_ERRORS, hrEnvelope } from './hrFacePresenter.js';
+import { clientsFaceRoutes } from './routes/clientsFace.js';
+import { hrFaceRoutes } from './routes/hrFace.js';
 
 export interface RouteEntry {
   method: string;
@@ -52,7 +63,7 @@ const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : `req_${ulid()}`;
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : `req_${newUlid()}`;
 }
 
 function loggerOptions(deps: AppDeps) {
@@ -77,7 +88,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: loggerOptions(deps),
     genReqId: requestId,
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // One line per request (requestLog.ts).
+    logController: new OneLineLogController({ requestIdLogLabel: 'request_id' }),
     trustProxy: deps.config.http.trustProxy,
     // The default for every route: small. Upload routes raise their own.
     bodyLimit: deps.config.http.jsonBodyLimit,
@@ -126,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // the imports scope below installs its own parsers for uploads.
       v1.removeContentTypeParser('text/plain');
       departmentRoutes(v1, deps);
+      departmentListingRoutes(v1, deps);
       departmentWriteRoutes(v1, deps);
       departmentMemberRoutes(v1, deps);
       reparentRoutes(v1, deps);
@@ -139,6 +152,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/v1' },
   );
+  // The seed faces (docs/api.md): their own paths and envelopes, the same token check, address accounting and rate limit.
+  await registerFace(app, deps, failedAuthentications, { prefix: '/v2/clients', errors: CLIENTS_ERRORS, envelope: clientsEnvelope, routes: (s) => clientsFaceRoutes(s, deps) });
+  await registerFace(app, deps, failedAuthentications, { prefix: '/department', errors: HR_ERRORS, envelope: hrEnvelope, routes: (s) => hrFaceRoutes(s, deps) });
+  await registerAuthingFace(app, deps, failedAuthentications, authingFaceRoutes(deps));
   await registerMetrics(app, deps, failedAuthentications);
   await registerDashboard(app, deps, failedAuthentications);
   return app;

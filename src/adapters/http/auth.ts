@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findOrganization } from '../../app/organizations.js';
 import type { Repositories } from '../../app/ports.js';
-import { type Principal, verifyToken } from '../../app/tokens.js';
+import { authenticateToken, type Principal } from '../../app/tokens.js';
 import type { Organization } from '../../core/model.js';
 import type { AddressLimit } from './addressLimit.js';
 import { ApiError } from './errors.js';
@@ -21,6 +21,8 @@ declare module 'fastify' {
     principal?: Principal;
     /** The organization of the path's {org}, once resolved (see organizationFor). */
     organization?: Organization;
+    /** The organization token's own organization, read with the token (saves organizationFor a query). */
+    tokenOrganization?: Organization;
   }
 }
 
@@ -53,12 +55,14 @@ export function requireBearerToken(scope: FastifyInstance, repos: Pick<Repositor
     // An address that keeps failing is refused before its token costs a lookup.
     failures.check(request);
     const token = bearerToken(request);
-    const principal = token === undefined ? undefined : await verifyToken(repos, token);
-    if (!principal) {
+    const found = token === undefined ? undefined : await authenticateToken(repos, token);
+    if (!found) {
       failures.recordFailure(request);
       throw unauthorized();
     }
+    const { principal } = found;
     request.principal = principal;
+    request.tokenOrganization = found.organization;
     // The token id (never the secret) in every later log line of the request.
     request.log = request.log.child({ token_id: principal.tokenId });
     // A read token reads: every write of every route is refused by method, so a new route cannot forget it.
@@ -88,7 +92,9 @@ export function mayAccess(principal: Principal, organizationId: string): boolean
 export async function organizationFor(request: FastifyRequest, repos: Pick<Repositories, 'organizations'>, ref: string): Promise<Organization> {
   const principal = principalOf(request);
   if (request.organization && (request.organization.code === ref || request.organization.id === ref)) return request.organization;
-  const org = await findOrganization(repos, ref);
+  // The token's own organization came with the token (same statement): no second query. Any other ref is looked up.
+  const own = request.tokenOrganization;
+  const org = own && (own.code === ref || own.id === ref) ? own : await findOrganization(repos, ref);
   if (!org || !mayAccess(principal, org.id)) throw organizationNotFound(ref);
   request.organization = org;
   return org;

@@ -159,6 +159,17 @@ export const HTTP_STATUS_OF: Record<ThrownErrorCode, number> = {
   WEBHOOK_NOT_FOUND: 404,
   REVERT_CONFLICT: 409,
   RUN_NOT_REVERTIBLE: 409,
+  INVALID_CURSOR: 400,
+};
+
+/**
+ * Seconds a client should wait before retrying, sent as `Retry-After` with the
+ * code's answer. ORGANIZATION_BUSY: an import holds the organization (API
+ * writes wait for it up to ORGSYNC_LOCK_TIMEOUT_SECONDS first); a few seconds
+ * lets a short import finish without clients hammering a long one.
+ */
+export const RETRY_AFTER_SECONDS_OF: Partial<Record<ThrownErrorCode, number>> = {
+  ORGANIZATION_BUSY: 5,
 };
 
 /** The message an API user gets for a 5xx: nothing of the server's insides. */
@@ -175,6 +186,16 @@ function fieldOf(err: { instancePath?: string; params?: unknown }): string {
 export function toApiError(err: unknown, request: FastifyRequest): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
+    // A query parameter the route does not know (strict querystring schemas) is named, never ignored.
+    const unknown = err.validationContext === 'querystring' ? err.validation.find((v) => v.keyword === 'unrecognized_keys') : undefined;
+    if (unknown) {
+      const names = ((unknown.params as { keys?: string[] }).keys ?? []).map(String);
+      return new ApiError(400, 'UNKNOWN_PARAMETER', `Unknown query parameter${names.length > 1 ? 's' : ''}: ${names.join(', ')}.`, {
+        parameter: names[0] ?? null,
+        parameters: names,
+        location: 'querystring',
+      });
+    }
     const issues = err.validation.map((v) => ({ field: fieldOf(v), message: v.message ?? 'is invalid' }));
     const first = issues[0]!;
     return new ApiError(400, 'VALIDATION_ERROR', `${first.field}: ${first.message}`, {
@@ -188,7 +209,9 @@ export function toApiError(err: unknown, request: FastifyRequest): ApiError | un
     // ORGANIZATION_BUSY's message names only the organization the client asked for.
     const shown = status < 500 || err.code === 'ORGANIZATION_BUSY';
     const message = shown ? err.message : (SERVER_SIDE_MESSAGE[status] ?? 'Something went wrong on our side. Quote the trace_id when reporting it.');
-    return new ApiError(status, err.code, message);
+    const retryAfter = RETRY_AFTER_SECONDS_OF[err.code];
+    const apiError = new ApiError(status, err.code, message);
+    return retryAfter === undefined ? apiError : apiError.withHeaders({ 'retry-after': String(retryAfter) });
   }
   const fe = err as Partial<FastifyError>;
   const known = fe.code ? FRAMEWORK_ERRORS[fe.code] : undefined;

@@ -8,7 +8,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 
-const DOCUMENTED = /^\/(v1\/|healthz$|readyz$)/;
+const DOCUMENTED = /^\/(v1\/|api\/v3\/|v2\/clients\/|department\/|healthz$|readyz$)/;
 
 const file = { type: 'string', description: 'The file, byte for byte.' };
 const UPLOAD_CONTENT = {
@@ -44,6 +44,12 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `orgsync token create`.' },
+          authingSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'authorization',
+            description: '/api/v3 (the Authing face): `authing <accessKeyId>:<base64 HMAC-SHA1>` as the Authing SDK signs, with `date` and `x-authing-signature-nonce`; keys from `orgsync token create --authing`.',
+          },
         },
       },
       security: [{ bearerAuth: [] }],

@@ -55,6 +55,8 @@ export function issueToApiError(
       return new ApiError(409, issue.code, issue.message, { field: 'openDepartmentId', openDepartmentId: fields.openDepartmentId ?? null });
     case 'PARENT_NOT_FOUND':
       return new ApiError(404, issue.code, issue.message, { field: parent.field, [parent.field]: parent.value });
+    case 'PARENT_INACTIVE':
+      return new ApiError(409, issue.code, issue.message, { field: parent.field, [parent.field]: parent.value });
     default: {
       const field = issue.field === 'parent' ? parent.field : (REQUEST_FIELD[issue.field] ?? issue.field);
       return new ApiError(400, issue.code, issue.message, { field });

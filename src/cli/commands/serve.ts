@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { buildApp } from '../../adapters/http/app.js';
 import { appDeps } from '../../adapters/http/deps.js';
-import { redactUrl } from '../../config.js';
+import { authingKeysProblem } from '../../app/authingKeys.js';
+import { ConfigError, redactUrl } from '../../config.js';
 import { logDestination } from '../../adapters/log.js';
 import { UsageError, withDatabase } from '../context.js';
 
@@ -40,7 +41,10 @@ export function registerServe(program: Command): void {
     .action(async (flags: { port?: string }) => {
       const port = flags.port === undefined ? undefined : Number(flags.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError('--port must be a whole number from 0 to 65535');
-      await withDatabase(async (db, config) => {
+      await withDatabase(async (db, config, repos) => {
+        // Checked before anything listens: an access key the server could not use is a start-up error.
+        const keyProblem = await authingKeysProblem(repos, config.http.secretKey);
+        if (keyProblem) throw new ConfigError(keyProblem);
         const redis = openServerRedis(config.redisUrl);
         const stream = await logDestination();
         const deps = appDeps(config, { db, redis, logger: { level: config.logLevel, ...(stream ? { stream } : {}) } });

@@ -2,6 +2,7 @@
  * `orgsync token create|revoke|list`: API tokens for `orgsync serve`.
  */
 import type { Command } from 'commander';
+import { createAuthingKey } from '../../app/authingKeys.js';
 import { createToken, listTokens, revokeToken, TokenSetupError } from '../../app/tokens.js';
 import { isTokenRole, TOKEN_ROLES } from '../../core/tokenRoles.js';
 import { UsageError, withRepositories } from '../context.js';
@@ -22,12 +23,24 @@ export function registerToken(program: Command): void {
     .option('--role <role>', `what an organization token may do: ${TOKEN_ROLES.join('|')} (default write; admin may also approve held runs)`)
     .option('--can-approve', 'this token may approve runs held for approval (orgsync approve / POST .../approve)')
     .option('--name <name>', 'a label, to recognise the token in `token list`')
-    .option('--json', 'print { "id", "token", "role", "canApprove" }')
-    .action(async (flags: { org?: string; admin?: boolean; role?: string; canApprove?: boolean; name?: string; json?: boolean }) => {
+    .option('--authing', 'an access key pair for the Authing SDK face (/api/v3): needs --org and ORGSYNC_SECRET_KEY')
+    .option('--json', 'print { "id", "token", "role", "canApprove" } (with --authing: { "id", "accessKeyId", "accessKeySecret" })')
+    .action(async (flags: { org?: string; admin?: boolean; role?: string; canApprove?: boolean; name?: string; json?: boolean; authing?: boolean }) => {
       if (flags.role !== undefined && !isTokenRole(flags.role)) throw new UsageError(`--role must be one of ${TOKEN_ROLES.join(', ')}, not "${flags.role}"`);
       const role = flags.role;
-      await withRepositories(async (repos) => {
+      await withRepositories(async (repos, cfg) => {
         try {
+          if (flags.authing) {
+            const key = await createAuthingKey(repos, { organizationCode: flags.org, isAdmin: flags.admin ?? false, name: flags.name, canApprove: flags.canApprove ?? false, ...(role ? { role } : {}) }, cfg.http.secretKey);
+            if (flags.json) return print(JSON.stringify({ id: key.id, accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret }));
+            print(`created Authing access key ${key.id} "${key.name}" for organization ${key.organization.code} (role ${key.role})`);
+            print('');
+            print(`  accessKeyId:     ${key.accessKeyId}`);
+            print(`  accessKeySecret: ${key.accessKeySecret}`);
+            print('');
+            print('Store the secret now: it is not shown again. Use both with the Authing SDK: new ManagementClient({ accessKeyId, accessKeySecret, host }).');
+            return;
+          }
           const created = await createToken(repos, { organizationCode: flags.org, isAdmin: flags.admin ?? false, name: flags.name, ...(role ? { role } : {}), ...(flags.canApprove ? { canApprove: true } : {}) });
           if (flags.json) return print(JSON.stringify({ id: created.id, token: created.token, role: created.role, canApprove: created.canApprove }));
           const may = `role ${created.role}${created.canApprove ? ', may approve' : ''}`;

@@ -50,8 +50,8 @@ function pick(d: StoredDepartment, fields: readonly (keyof StoredDepartment)[]):
  * A created department's values, without the ones it does not have (null): a
  * create's record is most of the history's bytes (an import of 100,000 new
  * departments writes 100,000 of them), and an absent field reads back as null.
- * It saves storage, not time: at 100,000 creates on MariaDB the history's
- * ~2.5 s is the server writing a second row per department (bench/README.md).
+ * An import does not write it at all (ChangesOptions.createdValues): the
+ * history rebuilds it from the department (createdValues.ts, same shape).
  */
 function present(d: StoredDepartment, fields: readonly (keyof StoredDepartment)[]): JsonObject {
   const out: JsonObject = {};
@@ -66,14 +66,24 @@ function actionOf(u: DepartmentUpdate): HistoryAction {
   return 'updated';
 }
 
+export interface ChangesOptions {
+  /**
+   * 'stored': a create's record is left to the department row (after = null;
+   * history reads rebuild it, createdValues.ts), for writers whose creates are
+   * many (an import). Unset: the values are written in the record.
+   */
+  createdValues?: 'stored' | 'written';
+}
+
 /**
  * The changes a plan makes, in the order it writes them (an unchanged
  * department makes none). Lazy: a 1,000,000-department import must not hold a
  * change record per department next to its plan; the writer serialises one
  * batch at a time.
  */
-export function* changesOfPlan(plan: Pick<ImportPlan, 'creates' | 'updates' | 'deactivations' | 'members'>): Generator<DepartmentChange> {
-  for (const d of plan.creates) yield { departmentId: d.id, action: 'created', before: null, after: present(d, DIFF_FIELDS) };
+export function* changesOfPlan(plan: Pick<ImportPlan, 'creates' | 'updates' | 'deactivations' | 'members'>, opts: ChangesOptions = {}): Generator<DepartmentChange> {
+  const stored = opts.createdValues === 'stored';
+  for (const d of plan.creates) yield { departmentId: d.id, action: 'created', before: null, after: stored ? null : present(d, DIFF_FIELDS) };
   for (const list of [plan.updates, plan.deactivations]) {
     for (const u of list) {
       if (u.changed.length === 0) continue;

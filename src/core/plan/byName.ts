@@ -43,7 +43,7 @@ export function matchByName(ctx: PlanContext): void {
   // Most files give every row a code or an openDepartmentId: then, in auto
   // mode, no row matches by name, and the parents-first order (a list of
   // children per parent, for every row) is not built at all.
-  if (ctx.stored.size === 0 || !ctx.rows.some((s) => mayMatchByName(ctx, s))) return;
+  if ((ctx.stored.complete && ctx.stored.size === 0) || !ctx.rows.some((s) => mayMatchByName(ctx, s))) return;
   const orgScope = ctx.org.nameScope === 'organization';
   for (const s of rowsParentFirst(ctx)) {
     const { name, code, openDepartmentId } = s.row.fields;
@@ -53,7 +53,7 @@ export function matchByName(ctx: PlanContext): void {
     let found: StoredDepartment | undefined;
     if (s.row.parent.kind === 'absent' && orgScope) {
       // No parent given: in organization scope the name alone identifies the department.
-      found = ctx.storedByName.get(name);
+      found = ctx.stored.byName(name);
     } else {
       let parentStoredId: string | null;
       if (s.parent.kind === 'root') parentStoredId = null;
@@ -63,7 +63,7 @@ export function matchByName(ctx: PlanContext): void {
         if (stored === null) continue; // the parent is new, so is the child
         parentStoredId = stored.id;
       }
-      found = ctx.storedByParentName.get(parentNameKey(parentStoredId, name));
+      found = ctx.stored.byParentNameKey(parentNameKey(parentStoredId, name));
     }
     if (found && !ctx.rowByStoredId.has(found.id)) claimStored(ctx, s, found, 'name');
   }

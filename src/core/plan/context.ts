@@ -11,7 +11,9 @@ import type {
   Organization,
   StoredDepartment,
 } from '../model.js';
-import { shareStoredPaths } from './storedPaths.js';
+import { parentNameKey, type StoredLookup } from './storedLookup.js';
+
+export { parentNameKey };
 
 export interface PlanOptions {
   mode: ImportMode;
@@ -54,35 +56,24 @@ export interface RowState {
   finalId: string | null;
 }
 
-export function parentNameKey(parentId: string | null, name: string): string {
-  return `${parentId ?? '#root'}\u0000${name}`;
-}
-
 export class PlanContext {
   readonly rows: RowState[];
-  /** Stored departments by id, code and openDepartmentId. */
-  readonly stored = new Map<string, StoredDepartment>();
-  readonly storedByCode = new Map<string, StoredDepartment>();
-  readonly storedByOpenId = new Map<string, StoredDepartment>();
   /** Stored id → the row that matched it. */
   readonly rowByStoredId = new Map<string, RowState>();
   /** First row (not merged) carrying each key in the file. */
   readonly fileById = new Map<string, RowState>();
   readonly fileByCode = new Map<string, RowState>();
   readonly fileByOpenId = new Map<string, RowState>();
-  /** Stored departments whose path is not their parent's path plus their id (normally none): see storedPaths.ts. */
-  readonly inconsistentPaths: ReadonlySet<StoredDepartment>;
   /** `root`/`null` parent references that named a department with that key: value → first row and how many rows. */
   readonly rootWordsMatched = new Map<string, { row: number; count: number }>();
-  private byParentName: Map<string, StoredDepartment> | undefined;
-  private byName: Map<string, StoredDepartment> | undefined;
 
   constructor(
     readonly org: Organization,
     readonly options: PlanOptions,
     readonly newId: () => string,
     rows: readonly { row: DepartmentRow; issues: RowIssue[] }[],
-    private readonly storedList: readonly StoredDepartment[],
+    /** The stored departments, as a lookup (storedLookup.ts): all of them for an import, a request's few for an API write. */
+    readonly stored: StoredLookup,
   ) {
     this.rows = rows.map((r, idx) => ({
       idx,
@@ -95,29 +86,6 @@ export class PlanContext {
       skipped: false,
       finalId: null,
     }));
-    for (const d of storedList) {
-      this.stored.set(d.id, d);
-      if (d.code !== null) this.storedByCode.set(d.code, d);
-      if (d.openDepartmentId !== null) this.storedByOpenId.set(d.openDepartmentId, d);
-    }
-    this.inconsistentPaths = shareStoredPaths(storedList, this.stored);
-  }
-
-  // The name indexes are needed only for rows without keys and for changed
-  // names: built on first use, since building them costs as much as the rest of the setup.
-
-  /** `parentId|#root` + NUL + name → stored department, for matching by name within the parent. */
-  get storedByParentName(): Map<string, StoredDepartment> {
-    return (this.byParentName ??= new Map(this.storedList.map((d) => [parentNameKey(d.parentId, d.name), d])));
-  }
-
-  /** Name → stored department (names are unique per organization in `organization` scope). */
-  get storedByName(): Map<string, StoredDepartment> {
-    if (!this.byName) {
-      this.byName = new Map();
-      for (const d of this.storedList) if (!this.byName.has(d.name)) this.byName.set(d.name, d);
-    }
-    return this.byName;
   }
 
   /** The row at `idx`: an index a shape stage gave (a nested node's parent). */

@@ -53,7 +53,7 @@ export function label(e: Entity): string {
 export function buildEntities(ctx: PlanContext): Entity[] {
   const byStoredId = new Map<string, StoredEntity>();
   const all: Entity[] = [];
-  for (const d of ctx.stored.values()) {
+  for (const d of ctx.stored.departments()) {
     const e: StoredEntity = { stored: d, row: null, parent: null, children: undefined, mark: 0, after: undefined };
     byStoredId.set(d.id, e);
     all.push(e);

@@ -58,7 +58,7 @@ const DEFAULTED_FIELDS = Object.keys(NEW_DEFAULTS) as DefaultedField[];
  */
 function staysAsStored(ctx: PlanContext, e: Entity): boolean {
   const { stored: base, row: s } = e;
-  if (base === null || ctx.inconsistentPaths.has(base) || base.organizationId !== ctx.org.id) return false;
+  if (base === null || ctx.stored.hasInconsistentPath(base) || base.organizationId !== ctx.org.id) return false;
   const parent = e.parent;
   if (parent === undefined) return false;
   if (parent === null ? base.parentId !== null : parent.stored === null || parent.after !== parent.stored || base.parentId !== parent.stored.id) {

@@ -7,25 +7,36 @@ import { NO_ISSUES, type RowIssue } from '../errors.js';
 import type { DepartmentUpdate, ImportPlan, Organization, RowResult, StoredDepartment } from '../model.js';
 import { emptyCounts } from '../model.js';
 import type { NormalisedRow } from '../normalise/normaliseRow.js';
+import { settleActiveRule } from './activeRule.js';
 import { matchByName } from './byName.js';
 import { addIssue, isTainted, PlanContext, type PlanOptions, rowKey } from './context.js';
 import { changedFields } from './diff.js';
-import { finaliseTree, type Placed } from './finalTree.js';
+import { type Entity, finaliseTree, type Placed } from './finalTree.js';
 import { checkOrganization, indexFileKeys, matchByKeys, mergeIdenticalRows, resolveParents } from './match.js';
+import { completeLookup, type StoredLookup } from './storedLookup.js';
 
 export type { PlanOptions } from './context.js';
 export { DEFAULT_MAX_DEPTH, effectiveMaxDepth, MAX_STORABLE_DEPTH } from './depthLimit.js';
+export { completeLookup, partialLookup, type StoredLookup } from './storedLookup.js';
+export { lookupKeysOf, type RowLookupKeys } from './rowKeys.js';
 
 export interface PlanInput {
   organization: Organization;
   rows: readonly NormalisedRow[];
-  stored: readonly StoredDepartment[];
+  /**
+   * The stored departments: an import's bulk load (a list, or completeLookup
+   * of it), or a request's few rows (partialLookup: see storedLookup.ts).
+   */
+  stored: readonly StoredDepartment[] | StoredLookup;
   options: PlanOptions;
   newId: () => string;
 }
 
 export function planImport(input: PlanInput): ImportPlan {
-  const ctx = new PlanContext(input.organization, input.options, input.newId, input.rows, input.stored);
+  const stored = isLookup(input.stored) ? input.stored : completeLookup(input.stored);
+  // Deactivating what a file leaves out needs every stored department.
+  if (input.options.mode === 'sync' && !stored.complete) throw new Error('planImport: a sync needs every stored department (a complete lookup)');
+  const ctx = new PlanContext(input.organization, input.options, input.newId, input.rows, stored);
   checkOrganization(ctx);
   mergeIdenticalRows(ctx);
   indexFileKeys(ctx);
@@ -37,9 +48,16 @@ export function planImport(input: PlanInput): ImportPlan {
       addIssue(s, 'NAME_REQUIRED', 'name', 'name is required for a new department');
     }
   }
-  const order = finaliseTree(ctx);
-  const deactivated = input.options.mode === 'sync' ? markDeactivations(ctx, order) : new Set<Placed>();
+  // The activity rule refuses rows, which changes the tree: built again until it holds (activeRule.ts).
+  const { order, deactivated } = settleActiveRule(() => {
+    const order = finaliseTree(ctx);
+    return { order, deactivated: input.options.mode === 'sync' ? markDeactivations(ctx, order) : new Set<Placed>() };
+  });
   return buildPlan(ctx, order, deactivated);
+}
+
+function isLookup(stored: PlanInput['stored']): stored is StoredLookup {
+  return !Array.isArray(stored);
 }
 
 /**
@@ -53,19 +71,22 @@ function markDeactivations(ctx: PlanContext, order: readonly Placed[]): Set<Plac
     if (s.stored !== null || !isTainted(s)) continue;
     const { code, openDepartmentId, name } = s.row.fields;
     for (const d of [
-      s.row.id === undefined ? undefined : ctx.stored.get(s.row.id),
-      code == null ? undefined : ctx.storedByCode.get(code),
-      openDepartmentId == null ? undefined : ctx.storedByOpenId.get(openDepartmentId),
-      name === undefined ? undefined : ctx.storedByName.get(name),
+      s.row.id === undefined ? undefined : ctx.stored.byId(s.row.id),
+      code == null ? undefined : ctx.stored.byCode(code),
+      openDepartmentId == null ? undefined : ctx.stored.byOpenDepartmentId(openDepartmentId),
+      name === undefined ? undefined : ctx.stored.byName(name),
     ]) {
       if (d) keep.add(d.id);
     }
   }
+  // The ancestors of every department the file lists: live rows, and the departments failed rows
+  // stand for (kept above, but their ancestors were deactivated: a walk stopped at any kept one).
+  const above = new Set<Entity>();
   for (const e of order) {
-    if (!e.row) continue;
-    for (let p = e.parent; p; p = p.parent) {
-      if (!p.stored || keep.has(p.stored.id)) break;
-      keep.add(p.stored.id);
+    if (e.row === null && (e.stored === null || !keep.has(e.stored.id))) continue;
+    for (let p = e.parent; p && !above.has(p); p = p.parent) {
+      above.add(p);
+      if (p.stored) keep.add(p.stored.id);
     }
   }
   const deactivated = new Set<Placed>();

@@ -98,19 +98,19 @@ export function matchByKeys(ctx: PlanContext): void {
     // In auto mode a file-local id that is not a stored id falls through to the next key;
     // an openDepartmentId or code that matches nothing decides: the department is new.
     if ((auto || matchBy === 'id') && s.row.id != null) {
-      const found = ctx.stored.get(s.row.id);
+      const found = ctx.stored.byId(s.row.id);
       if (found !== undefined) {
         claimStored(ctx, s, found, 'id');
         continue;
       }
     }
     if ((auto || matchBy === 'openDepartmentId') && openDepartmentId != null) {
-      const found = ctx.storedByOpenId.get(openDepartmentId);
+      const found = ctx.stored.byOpenDepartmentId(openDepartmentId);
       if (found !== undefined) claimStored(ctx, s, found, 'openDepartmentId');
       continue;
     }
     if ((auto || matchBy === 'code') && code != null) {
-      const found = ctx.storedByCode.get(code);
+      const found = ctx.stored.byCode(code);
       if (found !== undefined) claimStored(ctx, s, found, 'code');
     }
   }
@@ -131,7 +131,7 @@ export function claimStored(ctx: PlanContext, s: RowState, d: StoredDepartment, 
 type Candidate = { target: ParentTarget; type: Exclude<ParentRefType, 'auto'> };
 
 /** The key types a parent reference of each type is looked up as, in order. */
-const LOOKUP_TYPES: Record<ParentRefType, readonly Exclude<ParentRefType, 'auto'>[]> = {
+export const LOOKUP_TYPES: Record<ParentRefType, readonly Exclude<ParentRefType, 'auto'>[]> = {
   auto: ['id', 'openDepartmentId', 'code'],
   id: ['id'],
   openDepartmentId: ['openDepartmentId'],
@@ -143,7 +143,7 @@ function lookup(ctx: PlanContext, type: Exclude<ParentRefType, 'auto'>, value: s
   const fromFile = fileIndex.get(value);
   // The file is the new truth: a row carrying the key wins over a stored department with the same key.
   if (fromFile !== undefined) return { target: { kind: 'row', state: fromFile }, type };
-  const stored = type === 'id' ? ctx.stored.get(value) : type === 'code' ? ctx.storedByCode.get(value) : ctx.storedByOpenId.get(value);
+  const stored = type === 'id' ? ctx.stored.byId(value) : type === 'code' ? ctx.stored.byCode(value) : ctx.stored.byOpenDepartmentId(value);
   if (stored) return { target: { kind: 'stored', stored }, type };
   return undefined;
 }
@@ -177,7 +177,7 @@ export function resolveParents(ctx: PlanContext): void {
       continue;
     }
     if (ref.kind === 'absent') {
-      const parent = s.stored?.parentId == null ? undefined : ctx.stored.get(s.stored.parentId);
+      const parent = s.stored?.parentId == null ? undefined : ctx.stored.byId(s.stored.parentId);
       s.parent = parent ? { kind: 'stored', stored: parent } : ROOT;
       continue;
     }

@@ -32,9 +32,9 @@ export function checkUnique(ctx: PlanContext, order: readonly Placed[]): boolean
   changedRows.sort((x, y) => x.row.idx - y.row.idx);
 
   const storedHolder: Record<UniqueKind, (v: string) => StoredDepartment | undefined> = {
-    code: (v) => ctx.storedByCode.get(v),
-    openDepartmentId: (v) => ctx.storedByOpenId.get(v),
-    name: (v) => (orgScope ? ctx.storedByName.get(v) : ctx.storedByParentName.get(v)),
+    code: (v) => ctx.stored.byCode(v),
+    openDepartmentId: (v) => ctx.stored.byOpenDepartmentId(v),
+    name: (v) => (orgScope ? ctx.stored.byName(v) : ctx.stored.byParentNameKey(v)),
   };
   const claimed: Record<UniqueKind, Map<string, PlacedRow>> = { code: new Map(), openDepartmentId: new Map(), name: new Map() };
   /** Claims `value` of `kind` for `e`'s row, or reports who holds it. (Per key, not per row: no lists made per row.) */

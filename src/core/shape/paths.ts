@@ -39,6 +39,8 @@ export class PathShaper {
       // A leading or trailing separator (`/Company/Sales/`) is harmless; one between two elements is a gap.
       while (parts.length > 0 && parts[0]!.trim() === '') parts.shift();
       while (parts.length > 0 && parts.at(-1)!.trim() === '') parts.pop();
+      // Only separators and blanks (` > `): no level at all, like an empty cell (it crashed describeLeaf).
+      if (parts.length === 0) return issue('NAME_REQUIRED', `"${column}" has only separators "${spec.pathSeparator}" and blanks: the row names no department`);
       const gap = parts.findIndex((p) => p.trim() === '');
       if (gap !== -1) {
         return issue('EMPTY_PATH_LEVEL', `"${column}" has an empty level ${gap + 1} (two separators "${spec.pathSeparator}" in a row)`);

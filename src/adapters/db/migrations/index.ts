@@ -12,5 +12,8 @@ import type { OrgsyncMigration } from './types.js';
 import { webhooksMigration } from './0008_webhooks.js';
 import { approvalMigration } from './0009_approval.js';
 import { historyMigration } from './0010_history.js';
+import { authingKeysMigration } from './0011_authing_keys.js';
+import { departmentPathPrefixMigration } from './0013_department_path_prefix.js';
+import { departmentListingMigration } from './0014_department_listing.js';
 
-export const MIGRATIONS: readonly OrgsyncMigration[] = [initialMigration, stagingMigration, membersMigration, tokensMigration, runOwnerMigration, departmentExportOrderMigration, webhooksMigration, approvalMigration, historyMigration];
+export const MIGRATIONS: readonly OrgsyncMigration[] = [initialMigration, stagingMigration, membersMigration, tokensMigration, runOwnerMigration, departmentExportOrderMigration, webhooksMigration, approvalMigration, historyMigration, authingKeysMigration, departmentPathPrefixMigration, departmentListingMigration];

@@ -8,6 +8,10 @@ import type { Dialect } from '../connection.js';
 export interface OrgsyncMigration {
   /** Sorts in application order; never rename one that has shipped (knex records it). */
   name: string;
-  up(knex: Knex, dialect: Dialect): Promise<void>;
+  /** `note`: what the migration did to stored data, for the operator (`orgsync migrate` prints it). */
+  up(knex: Knex, dialect: Dialect, note?: MigrationNote): Promise<void>;
   down(knex: Knex, dialect: Dialect): Promise<void>;
 }
+
+/** A line for the operator about what a migration changed in stored data (not its schema). */
+export type MigrationNote = (text: string) => void;

@@ -12,7 +12,8 @@ import { organizationFor } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { commonErrors, OrgParams, queryBoolean } from '../schemas/common.js';
 
-const ExportQuery = z.object({
+// Strict: an unknown parameter is 400 UNKNOWN_PARAMETER, never ignored.
+const ExportQuery = z.strictObject({
   format: z.enum(EXPORT_FORMATS).default('csv').describe('The file format: csv (default), xlsx, json, yaml or ndjson.'),
   active: queryBoolean.optional().describe('`true`: only active departments. By default inactive ones are included (with isActive false).'),
 });

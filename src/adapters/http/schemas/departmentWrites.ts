@@ -6,33 +6,48 @@
  */
 import { z } from 'zod';
 import { documented, queryBoolean } from './common.js';
+import { departmentBody, FIELD_TYPES } from './departmentBody.js';
+import { PATCHABLE_FIELDS } from '../../../app/departmentWrites.js';
+import type { InputField } from '../../../core/normalise/vocabulary.js';
 
-const text = z.string().nullable();
-const jsonObject = z.record(z.string(), z.unknown()).nullable();
-const idList = z.array(z.string()).nullable();
+const T = FIELD_TYPES;
+
+/** Why a PATCH refuses a field the importer knows (the others it takes under any of their names). */
+function patchRefusal(field: InputField): string | undefined {
+  if ((PATCHABLE_FIELDS as ReadonlySet<string>).has(field)) return undefined;
+  if (field === 'parent' || field === 'parentCode' || field === 'parentOpenDepartmentId' || field === 'departmentIdType') {
+    return 'the parent is changed by a move: POST /v1/organizations/{org}/departments/{id}/reparent';
+  }
+  if (field === 'id') return 'the department is the one the URL names; its id cannot change';
+  if (field === 'organization') return 'a department stays in its organization';
+  return 'cannot be changed by PATCH';
+}
 
 export const UpdateDepartmentBody = documented(
   'UpdateDepartmentBody',
-  z
-    .strictObject({
-      name: z.string().meta({ minLength: 1, maxLength: 255 }).optional().describe("Unique in the organization (or among siblings, by the organization's name scope). 1-255 characters."),
-      description: text.optional(),
-      code: text.optional().describe('Unique in the organization.'),
-      openDepartmentId: text.optional().describe('Your own id for the department; unique in the organization.'),
-      location: text.optional(),
-      i18n: jsonObject.optional(),
-      customData: jsonObject.optional(),
-      isVirtualNode: z.boolean().optional(),
-      leaderUserIds: idList.optional(),
-      postIdList: idList.optional(),
-      color: text.optional(),
-      is_active: z
-        .boolean()
+  departmentBody(
+    {
+      name: T.name.optional().describe("Unique in the organization (or among siblings, by the organization's name scope). 1-255 characters."),
+      description: T.description.optional(),
+      code: T.code.optional().describe('Unique in the organization.'),
+      openDepartmentId: T.openDepartmentId.optional().describe('Your own id for the department; unique in the organization.'),
+      location: T.location.optional(),
+      i18n: T.i18n.optional(),
+      customData: T.customData.optional(),
+      isVirtualNode: T.isVirtual.optional(),
+      leaderUserIds: T.leaderUserIds.optional(),
+      postIdList: T.postIds.optional(),
+      color: T.color.optional(),
+      is_active: T.isActive
         .optional()
         .describe('false deactivates (refused while active children exist); true reactivates (refused under an inactive parent).'),
-    })
-    .describe('The fields to change; the others keep their values. The parent is changed by a move, not here.'),
-  [{ name: 'Platform', code: 'PLAT' }, { is_active: false }],
+    },
+    patchRefusal,
+  ).describe(
+    'The fields to change; the others keep their values. Each is also accepted under any name the importer accepts for it ' +
+      '(`open_department_id`, `desc`, `status`...: docs/api.md). The parent is changed by a move, not here.',
+  ),
+  [{ name: 'Platform', code: 'PLAT' }, { is_active: false }, { open_department_id: 'ou_platform', desc: 'The platform team' }],
 );
 export type UpdateDepartmentBody = z.output<typeof UpdateDepartmentBody>;
 

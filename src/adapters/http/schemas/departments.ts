@@ -9,39 +9,49 @@
  */
 import { z } from 'zod';
 import { DEFAULT_MAX_DEPTH, MAX_STORABLE_DEPTH } from '../../../core/plan/depthLimit.js';
-import { documented, Pagination, PageQuery, queryBoolean } from './common.js';
+import { MAX_PAGE_SIZE } from '../../../app/listDepartments.js';
+import { documented, queryBoolean } from './common.js';
+import { departmentBody, FIELD_TYPES } from './departmentBody.js';
 
-const text = z.string().nullable();
 const jsonObject = z.record(z.string(), z.unknown()).nullable();
-const idList = z.array(z.string()).nullable();
+
+const T = FIELD_TYPES;
 
 export const CreateDepartmentBody = documented(
   'CreateDepartmentBody',
-  z
-    .strictObject({
-      name: z.string().meta({ minLength: 1, maxLength: 255 }).describe('Unique in the organization (or among siblings, by the organization\'s name scope). 1-255 characters.'),
-      description: text.optional(),
-      parent_id: text.optional().describe('The parent department; omitted, null or "root": top level.'),
-      parentId: text.optional().describe('Alias of parent_id.'),
-      parentDepartmentId: text.optional().describe('Alias of parent_id (Authing).'),
-      departmentIdType: z
-        .enum(['department_id', 'open_department_id', 'code'])
+  departmentBody(
+    {
+      name: T.name.optional().describe('Required (here or under an alias). Unique in the organization (or among siblings, by the organization\'s name scope). 1-255 characters.'),
+      description: T.description.optional(),
+      parent_id: T.parent.optional().describe('The parent department; omitted, null or "root": top level.'),
+      parentId: T.parent.optional().describe('Alias of parent_id.'),
+      parentDepartmentId: T.parent.optional().describe('Alias of parent_id (Authing).'),
+      departmentIdType: T.departmentIdType
         .optional()
-        .describe('What the parent reference is: a department id (default), an openDepartmentId or a code.'),
-      code: text.optional().describe('Unique in the organization.'),
-      openDepartmentId: text.optional().describe('Your own id for the department; unique in the organization.'),
-      location: text.optional(),
-      i18n: jsonObject.optional(),
-      customData: jsonObject.optional(),
-      isVirtualNode: z.boolean().optional(),
-      leaderUserIds: idList.optional(),
-      postIdList: idList.optional(),
-      color: text.optional(),
-    })
-    .describe('A new department.'),
+        .describe('What the parent reference is: a department id (`department_id`, the default), an `open_department_id` or a `code`.'),
+      parentCode: T.parentCode.optional().describe("The parent by its code (whatever departmentIdType says), as the importer's parentCode column."),
+      code: T.code.optional().describe('Unique in the organization.'),
+      openDepartmentId: T.openDepartmentId.optional().describe('Your own id for the department; unique in the organization.'),
+      location: T.location.optional(),
+      i18n: T.i18n.optional(),
+      customData: T.customData.optional(),
+      isVirtualNode: T.isVirtual.optional(),
+      leaderUserIds: T.leaderUserIds.optional(),
+      postIdList: T.postIds.optional(),
+      color: T.color.optional(),
+      tenantId: T.tenantId.optional(),
+      is_active: T.isActive.optional().describe('false: created inactive (default true).'),
+      organizationCode: T.organization.optional().describe("Must be the URL's organization when given (Authing)."),
+    },
+    (field) => (field === 'id' ? "a new department's id is assigned by the server; leave it out" : undefined),
+    ['name'],
+  ).describe(
+    "A new department. Every field is also accepted under any name the importer accepts for it (`parentDepartment`, `open_department_id`, `department_name`, `desc`...: docs/api.md); any other key is refused.",
+  ),
   [
     { name: 'Backend', description: 'Backend engineering team', parent_id: 'dept_01JC6Z8W5Q2R3S4T5V6W7X8Y9Z' },
     { name: 'Sales EMEA', code: 'SALES-EMEA', parentDepartmentId: 'SALES', departmentIdType: 'code', leaderUserIds: ['usr_42'] },
+    { name: 'Support', parentCode: 'OPS', open_department_id: 'ou_support' },
   ],
 );
 export type CreateDepartmentBody = z.output<typeof CreateDepartmentBody>;
@@ -97,10 +107,17 @@ const departmentExample = {
 export const Department = documented('Department', z.strictObject(departmentShape).describe('A department.'), [departmentExample]);
 export type Department = z.output<typeof Department>;
 
+/** A keyset page: no total (counting every match would cost each page the organization's size). */
+export const CursorPagination = z.strictObject({
+  limit: z.int().positive(),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
+  has_more: z.boolean(),
+});
+
 export const DepartmentList = documented(
   'DepartmentList',
-  z.strictObject({ data: z.array(Department), pagination: Pagination }),
-  [{ data: [departmentExample], pagination: { total: 1, limit: 50, offset: 0, has_more: false } }],
+  z.strictObject({ data: z.array(Department), pagination: CursorPagination }),
+  [{ data: [departmentExample], pagination: { limit: 50, next_cursor: 'WzEsIkJhY2tlbmQiLCJkZXB0XzAxSkM2WjlBMUIyQzNENEU1RjZHN0g4SjlLIl0', has_more: true } }],
 );
 
 export interface DepartmentTreeNode extends Department {
@@ -140,15 +157,33 @@ export type DepartmentTreeBody = z.output<typeof DepartmentTree>;
 
 export const DepartmentParams = z.object({ org: z.string().min(1).max(191), id: z.string().min(1).max(64) });
 
-export const ListDepartmentsQuery = z.object({
-  ...PageQuery,
-  parent_id: z.string().min(1).max(64).optional().describe('Only children of this department; `root` for top-level departments.'),
+const departmentId = z.string().min(1).max(64);
+
+// Strict: an unknown query parameter is 400 UNKNOWN_PARAMETER (adapters/http/errors.ts), never ignored.
+export const ListDepartmentsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50).describe(`Page size, 1-${MAX_PAGE_SIZE}.`),
+  cursor: z.string().min(1).max(2048).optional().describe("The previous page's `pagination.next_cursor`, unchanged."),
+  parent_id: departmentId.optional().describe('Only children of this department; `root` for top-level departments.'),
   is_active: queryBoolean.optional().describe('Only active (`true`) or inactive (`false`) departments.'),
+  code: z.string().min(1).max(512).optional().describe('Only the department with this code.'),
+  openDepartmentId: z.string().min(1).max(512).optional().describe('Only the department with this openDepartmentId.'),
+  name: z.string().min(1).max(1024).optional().describe('Only departments with this name (compared as the importer compares names).'),
 });
 
-export const TreeQuery = z.object({
-  is_active: queryBoolean.optional().describe('`true`: only active departments (an inactive one hides its subtree).'),
+export const TreeQuery = z.strictObject({
+  root: z.string().min(1).max(600).optional().describe('The subtree to return: a department id, `code:<code>` or `open:<openDepartmentId>`. Default: every top-level department.'),
+  depth: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_STORABLE_DEPTH)
+    .optional()
+    .describe('Levels below the root (below the top level without `root`) to include: 0 is the root alone. Default: all.'),
+  is_active: queryBoolean.optional().describe('`true`: only active departments (an inactive one is left out with its subtree).'),
 });
+
+/** GET of one department takes no query parameters: any is 400 UNKNOWN_PARAMETER. */
+export const NoQuery = z.strictObject({});
 
 export const CreateDepartmentQuery = z.object({
   maxDepth: z.coerce
