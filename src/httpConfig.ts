@@ -17,6 +17,9 @@ export const HttpEnv = {
   ORGSYNC_HTTP_UPLOAD_LIMIT_BYTES: positiveInt.default(50 * 1024 * 1024),
   ORGSYNC_HTTP_RATE_LIMIT: positiveInt.default(600),
   ORGSYNC_HTTP_RATE_WINDOW_SECONDS: positiveInt.default(60),
+  // Seconds a server reuses a successful API-token lookup (adapters/http/tokenCache.ts): also how long a
+  // revoked token may still be accepted by a server that used it just before. 0: looked up on every request.
+  ORGSYNC_HTTP_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   // The longest `?wait=true&timeout=` an import request may hold its connection.
   ORGSYNC_HTTP_MAX_WAIT_SECONDS: positiveInt.default(60),
   // Signs dashboard session cookies. Unset: a random key per process, so sessions
@@ -45,6 +48,8 @@ export interface HttpConfig {
   jsonBodyLimit: number;
   uploadLimit: number;
   rateLimit: { max: number; windowMs: number };
+  /** Seconds a successful token lookup is reused (0: never): the revocation delay. */
+  tokenCacheSeconds: number;
   maxWaitSeconds: number;
   sessionSecret: string | undefined;
   sessionTtlSeconds: number;
@@ -63,6 +68,7 @@ export function httpConfigOf(e: HttpEnvValues): { http: HttpConfig } {
       jsonBodyLimit: e.ORGSYNC_HTTP_JSON_LIMIT_BYTES,
       uploadLimit: e.ORGSYNC_HTTP_UPLOAD_LIMIT_BYTES,
       rateLimit: { max: e.ORGSYNC_HTTP_RATE_LIMIT, windowMs: e.ORGSYNC_HTTP_RATE_WINDOW_SECONDS * 1000 },
+      tokenCacheSeconds: e.ORGSYNC_HTTP_TOKEN_CACHE_SECONDS,
       maxWaitSeconds: e.ORGSYNC_HTTP_MAX_WAIT_SECONDS,
       sessionSecret: e.ORGSYNC_SESSION_SECRET,
       sessionTtlSeconds: e.ORGSYNC_SESSION_TTL_SECONDS,

@@ -9,10 +9,14 @@
  * reads the stored departments through a lookup (core/plan/storedLookup.ts)
  * that holds only the rows it can ask about, fetched by two indexed queries
  * (adapters/db/departmentLookup.ts), with the parent share-locked. It runs
- * under `withDepartmentWrite`, which keeps it out of an import's way without
- * queueing it behind other API writes; so two requests may race for one
- * name or code, and the database's unique indexes decide: the loser's
- * duplicate-key error is the same conflict code the planner gives.
+ * under the organization's lock in shared mode (`withDepartmentWrite`),
+ * which keeps it out of an import's way without queueing it behind other API
+ * writes; so two requests may race for one name or code, and the database's
+ * unique indexes decide: the loser's duplicate-key error is the same
+ * conflict code the planner gives. On MySQL/MariaDB the adapter runs the
+ * same steps, lock included, in two round trips of its own
+ * (departmentLookup.create, adapters/db/departmentCreate.ts): the plan
+ * (`decide`) is this file's either way.
  */
 import type { RowIssue } from '../core/errors.js';
 import type { DepartmentFields, Organization, SourceRecord, StoredDepartment } from '../core/model.js';
@@ -21,7 +25,7 @@ import { mapColumns } from '../core/normalise/vocabulary.js';
 import { lookupKeysOf, partialLookup, planImport } from '../core/plan/index.js';
 import { changesOfPlan, UNKNOWN_ACTOR } from '../core/history/changes.js';
 import { newDepartmentId } from '../ids.js';
-import type { Repositories } from './ports.js';
+import type { CreateDecision, Repositories } from './ports.js';
 
 export interface CreateDepartmentRequest {
   organization: Organization;
@@ -40,6 +44,7 @@ export type CreateDepartmentResult =
   /** `fields`: the values as normalised, so a caller can name the conflicting one. */
   | { ok: false; issues: RowIssue[]; fields: Partial<DepartmentFields> };
 
+type ConflictField = 'name' | 'code' | 'openDepartmentId';
 type Ports = Pick<Repositories, 'departmentLookup' | 'lock'> & Partial<Pick<Repositories, 'history'>>;
 
 export async function createDepartment({ departmentLookup, lock, history }: Ports, req: CreateDepartmentRequest): Promise<CreateDepartmentResult> {
@@ -56,39 +61,55 @@ export async function createDepartment({ departmentLookup, lock, history }: Port
   }
   const keys = lookupKeysOf(row.row);
   const org = req.organization;
+  const origin = { runId: null, requestId: req.requestId ?? null, actor: req.actor ?? UNKNOWN_ACTOR };
 
+  // The plan from what was read: the parents (share-locked) and the candidates.
+  const decide = (fetched: StoredDepartment[]): CreateDecision<CreateDepartmentResult> => {
+    // matchBy 'id' with no id on the row: the row never matches (and so never
+    // updates) a stored department; a clash on name, code or openDepartmentId
+    // is reported as a conflict instead.
+    const plan = planImport({
+      organization: org,
+      rows: [row],
+      stored: partialLookup(fetched),
+      options: { mode: 'upsert', matchBy: 'id', maxDepth: req.maxDepth },
+      newId: newDepartmentId,
+    });
+    if (plan.errors.length > 0) return { result: { ok: false, issues: plan.errors, fields } };
+    const created = plan.creates[0];
+    if (plan.creates.length !== 1 || !created || plan.updates.length > 0) {
+      throw new Error(`createDepartment: expected one create, got ${plan.creates.length} creates and ${plan.updates.length} updates`);
+    }
+    const now = new Date();
+    return {
+      result: { ok: true, department: created, createdAt: now.toISOString() },
+      insert: { department: created, changes: history ? changesOfPlan(plan) : [], origin, now },
+    };
+  };
+  const lost = (conflict: ConflictField, created: StoredDepartment): CreateDepartmentResult => ({ ok: false, issues: [conflictIssue(conflict, created, org)], fields });
+
+  // The adapter's own create when it has one (MySQL/MariaDB: two round trips), else step by step.
+  if (departmentLookup.create) {
+    const { decision, conflict } = await departmentLookup.create(org, keys, decide, { timeoutSeconds: req.lockTimeoutSeconds });
+    return conflict && decision.insert ? lost(conflict, decision.insert.department) : decision.result;
+  }
   return lock.withDepartmentWrite(
     org.code,
     async (trx) => {
       const parents = await departmentLookup.lockParents(trx, org.id, keys);
-      const stored = partialLookup(await departmentLookup.candidates(trx, org, keys, parents));
-      // matchBy 'id' with no id on the row: the row never matches (and so never
-      // updates) a stored department; a clash on name, code or openDepartmentId
-      // is reported as a conflict instead.
-      const plan = planImport({
-        organization: org,
-        rows: [row],
-        stored,
-        options: { mode: 'upsert', matchBy: 'id', maxDepth: req.maxDepth },
-        newId: newDepartmentId,
-      });
-      if (plan.errors.length > 0) return { ok: false as const, issues: plan.errors, fields };
-      const created = plan.creates[0];
-      if (plan.creates.length !== 1 || !created || plan.updates.length > 0) {
-        throw new Error(`createDepartment: expected one create, got ${plan.creates.length} creates and ${plan.updates.length} updates`);
-      }
-      const now = new Date();
-      const { conflict } = await departmentLookup.insert(trx, org, created, now);
-      if (conflict) return { ok: false as const, issues: [conflictIssue(conflict, created, org)], fields };
-      await history?.record(trx, org.id, changesOfPlan(plan), { runId: null, requestId: req.requestId ?? null, actor: req.actor ?? UNKNOWN_ACTOR }, now);
-      return { ok: true as const, department: created, createdAt: now.toISOString() };
+      const { result, insert } = decide(await departmentLookup.candidates(trx, org, keys, parents));
+      if (!insert) return result;
+      const { conflict } = await departmentLookup.insert(trx, org, insert.department, insert.now);
+      if (conflict) return lost(conflict, insert.department);
+      await history?.record(trx, org.id, insert.changes, origin, insert.now);
+      return result;
     },
     { timeoutSeconds: req.lockTimeoutSeconds },
   );
 }
 
 /** A unique index's refusal, as the planner words the same conflict (uniqueness.ts). */
-function conflictIssue(field: 'name' | 'code' | 'openDepartmentId', d: StoredDepartment, org: Organization): RowIssue {
+function conflictIssue(field: ConflictField, d: StoredDepartment, org: Organization): RowIssue {
   const by = 'another department (created at the same time)';
   if (field === 'code') return { row: 1, code: 'DUPLICATE_CODE', field, message: `code "${d.code}" is already used by ${by}` };
   if (field === 'openDepartmentId') {

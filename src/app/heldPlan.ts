@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { ImportPlan, Organization, StoredDepartment } from '../core/model.js';
+import { heldMembersPlan } from '../core/members/plan.js';
 import type { PlanPreview } from '../core/plan/preview.js';
 import type { RunProblem } from '../core/runOutcome.js';
 import type { ImportRunStatus, Repositories, RunError, Tx } from './ports.js';
@@ -100,7 +101,9 @@ export async function approvedPlan({ runs, staging }: HeldPlanPorts, trx: Tx, ru
   if (run?.planFingerprint !== fingerprint) return undefined;
   const bytes = await staging.readAll(runId, 'plan', trx);
   if (!bytes) return undefined;
-  return JSON.parse((await gunzipAsync(bytes)).toString('utf8')) as ImportPlan;
+  const plan = JSON.parse((await gunzipAsync(bytes)).toString('utf8')) as ImportPlan;
+  if (plan.members) plan.members = heldMembersPlan(plan.members);
+  return plan;
 }
 
 /** After the approved plan was applied: nothing is held any more. */

@@ -1,10 +1,11 @@
 /**
  * Reading the department history (`orgsync history`, GET …/departments/{id}/history,
  * GET …/imports/{runId}/changes): one page at a time, oldest first, with keyset
- * pagination (`after` = the last id of the previous page), so a page costs
- * the same however deep into a run's changes it is.
+ * pagination (`after` = where the previous page ended: core/history/cursor.ts),
+ * so a page costs the same however deep into a run's changes it is.
  */
 import type { HistoryAction, HistoryEntry } from '../core/history/changes.js';
+import { cursorAfter, type HistoryCursor } from '../core/history/cursor.js';
 import type { Organization } from '../core/model.js';
 import type { Repositories } from './ports.js';
 
@@ -16,14 +17,14 @@ export interface HistoryQuery {
   departmentId?: string;
   runId?: string;
   action?: HistoryAction;
-  after?: number;
+  after?: HistoryCursor;
   limit?: number;
 }
 
 export interface HistoryPage {
   items: HistoryEntry[];
-  /** The `after` of the next page; null: this was the last one. */
-  nextAfter: number | null;
+  /** The `after` of the next page (an id, or `"<id>:<departmentId>"` inside a run's creates); null: this was the last one. */
+  nextAfter: number | string | null;
 }
 
 export async function historyPage({ history }: Pick<Repositories, 'history'>, q: HistoryQuery): Promise<HistoryPage> {
@@ -34,11 +35,12 @@ export async function historyPage({ history }: Pick<Repositories, 'history'>, q:
     ...(q.departmentId === undefined ? {} : { departmentId: q.departmentId }),
     ...(q.runId === undefined ? {} : { runId: q.runId }),
     ...(q.action === undefined ? {} : { action: q.action }),
-    ...(q.after === undefined ? {} : { afterId: q.after }),
+    ...(q.after === undefined ? {} : { afterId: q.after.id }),
+    ...(q.after?.departmentId === undefined ? {} : { afterDepartmentId: q.after.departmentId }),
     limit: limit + 1,
   });
   const items = rows.slice(0, limit);
-  return { items, nextAfter: rows.length > limit ? items[items.length - 1]!.id : null };
+  return { items, nextAfter: rows.length > limit ? cursorAfter(items[items.length - 1]!, q.departmentId !== undefined) : null };
 }
 
 /**

@@ -87,12 +87,16 @@ export async function planUnderLock(run: LockedRun, trx: Tx): Promise<Decided | 
     const rowsTotal = plan.creates.length + plan.updates.length + plan.deactivations.length;
     run.onProgress?.({ phase: 'writing', rowsDone: 0, rowsTotal });
     if (view.createOrg) await organizations.create(view.org, trx);
-    await departments.applyPlan(trx, view.org, plan, { runId: run.runId, now: new Date() }, (rowsDone) => run.onProgress?.({ phase: 'writing', rowsDone, rowsTotal }));
+    // In the run's transaction: the history holds exactly what was committed. The creates are
+    // one history row, written first (its id is stored with each created department, in the
+    // same INSERT): not a history row per new department (adapters/db/historyBatch.ts).
+    const history = run.repos.history;
+    const origin = { runId: run.runId, actor: run.actor ?? UNKNOWN_ACTOR };
+    const createdHistoryId = history && plan.creates.length > 0 ? await history.recordCreates(trx, view.org.id, origin, new Date()) : null;
+    const at = { runId: run.runId, now: new Date(), createdHistoryId };
+    await departments.applyPlan(trx, view.org, plan, at, (rowsDone) => run.onProgress?.({ phase: 'writing', rowsDone, rowsTotal }));
     if (plan.members) await members.applyMembers(trx, view.org, plan.members, { runId: run.runId, now: new Date() });
-    // In the run's transaction: the history holds exactly what was committed. A create's
-    // values are the department row's (history reads rebuild its record): not a second copy
-    // of every new department in the transaction (core/history/createdValues.ts).
-    await run.repos.history?.record(trx, view.org.id, changesOfPlan(plan, { createdValues: 'stored' }), { runId: run.runId, actor: run.actor ?? UNKNOWN_ACTOR }, new Date());
+    await history?.record(trx, view.org.id, changesOfPlan(plan, { creates: 'batch' }), origin, new Date());
   }
   // Dry runs and atomic aborts are recorded under the lock like an applied run,
   // so that a concurrent attempt of the same run finds it finished instead of

@@ -68,7 +68,8 @@ export interface RunsPort {
 export interface DepartmentsPort {
   loadForOrganization(organizationId: string, trx?: Tx): Promise<StoredDepartment[]>;
   /** Inside the caller's transaction (the lock's). */
-  applyPlan(trx: Tx, org: Organization, plan: ImportPlan, at: { runId: string | null; now: Date }, onWritten?: (rowsWritten: number) => void): Promise<unknown>;
+  /** `createdHistoryId`: the run's creates row (HistoryPort.recordCreates), stored with each created department. */
+  applyPlan(trx: Tx, org: Organization, plan: ImportPlan, at: { runId: string | null; now: Date; createdHistoryId?: number | null }, onWritten?: (rowsWritten: number) => void): Promise<unknown>;
   countByOrganization(organizationId: string, trx?: Tx): Promise<{ total: number; active: number }>;
 }
 
@@ -186,6 +187,26 @@ export interface DepartmentLookupPort {
   candidates(trx: Tx, org: Organization, keys: import('../core/plan/rowKeys.js').RowLookupKeys, parents: readonly StoredDepartment[]): Promise<StoredDepartment[]>;
   /** Inserts the planned department; a unique index's refusal (a concurrent request won) comes back as its field. */
   insert(trx: Tx, org: Organization, department: StoredDepartment, now: Date): Promise<{ conflict?: UniqueField }>;
+  /**
+   * The whole create in one transaction under the organization's shared
+   * lock, when the adapter can do it in fewer round trips than the steps
+   * above (MySQL/MariaDB, adapters/db/departmentCreate.ts): the parents
+   * share-locked and every candidate read, `decide` called with them (as
+   * `candidates` returns them), and what it decided inserted with its history.
+   * Same lock, timeout and retries as lock.withDepartmentWrite.
+   */
+  create?<T>(
+    org: Organization,
+    keys: import('../core/plan/rowKeys.js').RowLookupKeys,
+    decide: (fetched: StoredDepartment[]) => CreateDecision<T> | Promise<CreateDecision<T>>,
+    opts: { timeoutSeconds: number },
+  ): Promise<{ decision: CreateDecision<T>; conflict?: UniqueField }>;
+}
+
+/** What a create decided from the rows it read: its answer, and the department to insert with its history (none: no write). */
+export interface CreateDecision<T> {
+  result: T;
+  insert?: { department: StoredDepartment; changes: Iterable<DepartmentChange>; origin: ChangeOrigin; now: Date };
 }
 
 /** Moving a subtree with indexed lookups and set-based statements (adapters/db/departmentMoves.ts). */
@@ -220,8 +241,10 @@ export interface Repositories {
 /** Department history (adapters/db/history.ts): written in the transaction of the change it records. */
 export interface HistoryPort {
   record(trx: Tx, organizationId: string, changes: Iterable<DepartmentChange>, origin: ChangeOrigin, now: Date): Promise<number>;
+  /** One row standing for all of a run's creates; returns its id, for departments.applyPlan's createdHistoryId. */
+  recordCreates(trx: Tx, organizationId: string, origin: ChangeOrigin, now: Date): Promise<number>;
   list(filter: HistoryFilter, trx?: Tx): Promise<HistoryEntry[]>;
-  /** For a revert: an import's creates as stored (after null; list() rebuilds their records, adapters/db/historyCreated.ts). */
+  /** For a revert: every entry of the run, an import's creates as stored (after null; list() rebuilds their records, adapters/db/historyCreated.ts). */
   ofRun(runId: string, trx?: Tx): Promise<HistoryEntry[]>;
   laterChanges(organizationId: string, departmentIds: readonly string[], afterId: number, runId: string, trx?: Tx): Promise<HistoryEntry[]>;
   prune(before: Date, batchSize?: number): Promise<number>;

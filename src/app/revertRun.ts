@@ -13,7 +13,7 @@
 import { OrgsyncError } from '../core/errors.js';
 import { changesOfPlan, type HistoryEntry } from '../core/history/changes.js';
 import { revertMembers, revertRows } from '../core/history/revertPlan.js';
-import type { ImportCounts, ImportPlan, Organization, StoredDepartment } from '../core/model.js';
+import { type ImportCounts, type ImportPlan, membershipCount, type Organization, type StoredDepartment } from '../core/model.js';
 import { type DeactivationLimit, deactivationLimit, planImport } from '../core/plan/index.js';
 import { newDepartmentId } from '../ids.js';
 import type { ImportRunRecord, Repositories, Tx } from './ports.js';
@@ -198,8 +198,8 @@ export async function planRevert(
     const members = revertMembers(changes, await repos.members.loadForOrganization(org.id, trx));
     if (members) {
       plan.members = members;
-      plan.counts.membersAdded = members.adds.length;
-      plan.counts.membersRemoved = members.removes.length;
+      plan.counts.membersAdded = membershipCount(members.adds);
+      plan.counts.membersRemoved = membershipCount(members.removes);
     }
   }
   const active = stored.filter((d) => d.isActive).length;

@@ -91,8 +91,9 @@ export async function verifyToken(repos: Pick<Repositories, 'tokens'>, presented
 }
 
 /**
- * verifyToken plus the token's own organization, read in the same statement
- * (per request, never cached, so a revocation counts from the next request).
+ * verifyToken plus the token's own organization, read in the same statement.
+ * Not cached here; the HTTP server caches successes for a few seconds
+ * (adapters/http/tokenCache.ts), which is its revocation delay.
  */
 export async function authenticateToken(
   { tokens }: Pick<Repositories, 'tokens'>,

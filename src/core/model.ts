@@ -178,11 +178,34 @@ export interface Membership {
   memberId: string;
 }
 
+/**
+ * Memberships of one department: its member ids, each once. A plan lists
+ * them per department, not as one Membership per pair: an HRIS export adds a
+ * membership per row, and 1,000,000 pair objects were ~48 MB held through
+ * the whole write (the ids themselves are the shape stage's strings).
+ */
+export interface DepartmentMemberIds {
+  departmentId: string;
+  memberIds: readonly string[];
+}
+
 /** Direct memberships an import adds and removes, and the member_count of departments whose count changes. */
 export interface MembersPlan {
-  adds: Membership[];
-  removes: Membership[];
+  adds: DepartmentMemberIds[];
+  removes: DepartmentMemberIds[];
   counts: { departmentId: string; memberCount: number }[];
+}
+
+/** Each (department, member) pair of a plan's adds or removes, in order, made as it is read. */
+export function* memberships(lists: readonly DepartmentMemberIds[]): Generator<Membership> {
+  for (const { departmentId, memberIds } of lists) for (const memberId of memberIds) yield { departmentId, memberId };
+}
+
+/** How many memberships the lists hold. */
+export function membershipCount(lists: readonly DepartmentMemberIds[]): number {
+  let n = 0;
+  for (const l of lists) n += l.memberIds.length;
+  return n;
 }
 
 export const DEPARTMENT_ID_PREFIX = 'dept_';

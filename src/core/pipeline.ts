@@ -11,7 +11,7 @@
 import { FileError } from './errors.js';
 import type { ImportOptions } from './importOptions.js';
 import { planMembers } from './members/plan.js';
-import { type ImportPlan, type InputFormat, isFailedOrSkipped, type Organization, type StoredDepartment } from './model.js';
+import { type ImportPlan, type InputFormat, isFailedOrSkipped, membershipCount, type Organization, type StoredDepartment } from './model.js';
 import { planImport } from './plan/index.js';
 import { isDefaultChildrenKey } from './read/document.js';
 import { readInput } from './read/index.js';
@@ -132,8 +132,8 @@ export function planShapedRows(shaped: ShapedFile | ShapedInput, stored: StoredV
       stored: stored.members ?? new Map(),
       storedDepartments: stored.departments,
     });
-    plan.counts.membersAdded = plan.members.adds.length;
-    plan.counts.membersRemoved = plan.members.removes.length;
+    plan.counts.membersAdded = membershipCount(plan.members.adds);
+    plan.counts.membersRemoved = membershipCount(plan.members.removes);
   }
   return plan;
 }

@@ -182,11 +182,18 @@ describe('an API write while an import holds the organization (mysql)', () => {
     expect(res.statusCode).toBe(503);
     expect(envelopeOf(res).code).toBe('ORGANIZATION_BUSY');
     expect(res.headers['retry-after']).toBe('5');
+    // A create, sent in its own round trips (adapters/db/departmentCreate.ts): the same answer, its transaction rolled back.
+    const create = await call(h.app, token, 'POST', '/v1/organizations/busy/departments', { json: { name: 'While importing', parentCode: 'OPS' } });
+    expect(create.statusCode).toBe(503);
+    expect(envelopeOf(create).code).toBe('ORGANIZATION_BUSY');
+    expect(create.headers['retry-after']).toBe('5');
     release.open();
     await imp;
     const after = await call(h.app, token, 'PATCH', `/v1/organizations/busy/departments/${id}`, { json: { description: 'after the import' } });
     expect(after.statusCode).toBe(200);
     expect(after.headers['retry-after']).toBeUndefined();
+    const created = await call(h.app, token, 'POST', '/v1/organizations/busy/departments', { json: { name: 'While importing', parentCode: 'OPS' } });
+    expect(created.statusCode).toBe(201);
   });
 });
 

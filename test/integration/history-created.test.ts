@@ -1,11 +1,12 @@
 /**
  * Issue 15 (fresh-import write cost), on MariaDB and SQLite: an import's
- * `created` history rows hold no copy of the department (after_values NULL,
- * one small row per create), and every history read (list by run, by
- * department, by organization) still returns the record the create would have written,
- * rebuilt from the department, even after later imports renamed, moved and
- * deactivated it and a department API move rewrote its subtree's paths
- * without a history row per descendant.
+ * creates are one history row for the run (no copy of any department, no row
+ * per department; each department points at it, migration 0015), and every
+ * history read (list by run, by department, by organization, and a revert's
+ * read) still returns one `created` entry per department with the record the
+ * create would have written, rebuilt from the department, even after later
+ * imports renamed, moved and deactivated it and a department API move rewrote
+ * its subtree's paths without a history row per descendant.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositories } from '../../src/adapters/db/index.js';
@@ -13,6 +14,8 @@ import type { HistoryEntry } from '../../src/core/history/changes.js';
 import type { JsonObject, JsonValue, StoredDepartment } from '../../src/core/model.js';
 import { DIFF_FIELDS } from '../../src/core/plan/diff.js';
 import { reparentDepartment } from '../../src/app/reparentDepartment.js';
+import { historyPage } from '../../src/app/history.js';
+import { compareEntries, type HistoryCursor, parseHistoryCursor } from '../../src/core/history/cursor.js';
 import { dialects, openTestDatabase, type TestDb } from '../support/db.js';
 import { importAs } from '../support/historyHarness.js';
 import { departmentsOf } from '../support/importHarness.js';
@@ -39,26 +42,37 @@ describe.each(dialects)('created records rebuilt from the department (%s)', (dia
     await db?.drop();
   });
 
-  it('writes no copy of a created department, and reads return its record as it was created', async () => {
+  it('writes one history row for the run\'s creates, and reads return each create\'s record as it was created', async () => {
     const repos = repositories(db);
     const first = await importAs(db, 'hc', BASE);
     const org = (await repos.organizations.findByCode('hc'))!;
-    const atCreation = new Map((await departmentsOf(db, 'hc')).map((d) => [d.id, recordOf(d)]));
-    expect(atCreation.size).toBe(6);
+    const atCreation = (await departmentsOf(db, 'hc')).sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(atCreation).toHaveLength(6);
 
-    // One small row per create, without the department's values.
-    const rows = (await db.knex('department_history').where('run_id', first.runId).select('action', 'after_values')) as { action: string; after_values: unknown }[];
-    expect(rows).toHaveLength(6);
-    expect(rows.every((r) => r.action === 'created' && r.after_values === null)).toBe(true);
+    // One row for the six creates, without values; each department points at it.
+    const rows = (await db.knex('department_history').where('run_id', first.runId).select('id', 'department_id', 'action', 'after_values')) as Record<string, unknown>[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ department_id: '', action: 'created', after_values: null });
+    const H = Number(rows[0]!.id);
+    const pointers = (await db.knex('departments').where('organization_id', org.id).select('created_history_id')) as { created_history_id: unknown }[];
+    expect(pointers.map((p) => Number(p.created_history_id))).toEqual(Array.from({ length: 6 }, () => H));
 
+    // What each create's own row held before (id aside): its record, the run, the actor; in department id order.
+    const expected = atCreation.map((d) => ({ id: H, organizationId: org.id, departmentId: d.id, action: 'created', before: null, after: recordOf(d), runId: first.runId, requestId: null, actor: 'cli:tester' }));
     const expectRecords = async () => {
-      const listed = await repos.history.list({ organizationId: org.id, runId: first.runId, limit: 1000 });
-      expect(createdById(listed)).toEqual(atCreation);
+      expect(withoutAt(await repos.history.list({ organizationId: org.id, runId: first.runId, limit: 1000 }))).toEqual(expected);
+      expect(withoutAt(await repos.history.list({ organizationId: org.id, runId: first.runId, action: 'created', limit: 1000 }))).toEqual(expected);
+      expect(await repos.history.list({ organizationId: org.id, runId: first.runId, action: 'updated', limit: 1000 })).toEqual([]);
       // A revert's read leaves them as stored: it needs only which departments were created.
-      expect(createdById(await repos.history.ofRun(first.runId))).toEqual(new Map([...atCreation.keys()].map((id) => [id, null])));
-      for (const [id, record] of atCreation) {
-        const own = await repos.history.list({ organizationId: org.id, departmentId: id, limit: 1000 });
-        expect(own[0]).toMatchObject({ action: 'created', after: record, runId: first.runId, actor: 'cli:tester' });
+      expect(withoutAt(await repos.history.ofRun(first.runId))).toEqual(expected.map((e) => ({ ...e, after: null })));
+      for (const e of expected) {
+        const own = await repos.history.list({ organizationId: org.id, departmentId: e.departmentId, limit: 1000 });
+        expect(withoutAt(own.slice(0, 1))).toEqual([e]);
+        expect(own.map((x) => x.id)).toEqual([...own.map((x) => x.id)].sort((a, b) => a - b));
+        expect(withoutAt(await repos.history.list({ organizationId: org.id, departmentId: e.departmentId, action: 'created', limit: 10 }))).toEqual([e]);
+        // After its create: the department's later changes only.
+        const later = await repos.history.list({ organizationId: org.id, departmentId: e.departmentId, afterId: H, limit: 1000 });
+        expect(later).toEqual(own.slice(1));
       }
     };
     await expectRecords();
@@ -71,25 +85,43 @@ describe.each(dialects)('created records rebuilt from the department (%s)', (dia
     expect(moved).toMatchObject({ ok: true, moved: true });
     const east = (await departmentsOf(db, 'hc')).find((d) => d.code === 'E')!;
     expect(east.depth).toBe(1);
-    expect(recordOf(east)).not.toEqual(atCreation.get(east.id));
+    expect(recordOf(east)).not.toEqual(recordOf(atCreation.find((d) => d.id === east.id)!));
 
     await expectRecords();
+    // The later run's changes all come after the creates (larger ids), as its own rows.
+    const changes = await repos.history.list({ organizationId: org.id, runId: change.runId, limit: 1000 });
+    expect(changes).toHaveLength(5);
+    expect(changes.every((e) => e.id > H && e.action !== 'created')).toBe(true);
   });
 
-  it('a page of the organization history rebuilds the creates it holds, with keyset pagination unchanged', async () => {
+  it('pages the organization history through a run\'s creates (shared id) with the same entries as one page', async () => {
     const repos = repositories(db);
     await importAs(db, 'hc2', BASE);
     const org = (await repos.organizations.findByCode('hc2'))!;
     const expected = new Map((await departmentsOf(db, 'hc2')).map((d) => [d.id, recordOf(d)]));
-    const seen: HistoryEntry[] = [];
-    let after: number | undefined;
-    for (;;) {
-      const page = await repos.history.list({ organizationId: org.id, limit: 4, ...(after === undefined ? {} : { afterId: after }) });
-      if (page.length === 0) break;
-      seen.push(...page);
-      after = page[page.length - 1]!.id;
+    const whole = await repos.history.list({ organizationId: org.id, limit: 1000 });
+    expect(createdById(whole)).toEqual(expected);
+    for (const limit of [1, 4, 5]) {
+      const seen: HistoryEntry[] = [];
+      let after: HistoryCursor | undefined;
+      for (;;) {
+        const page = await historyPage(repos, { organization: org, limit, ...(after ? { after } : {}) });
+        seen.push(...page.items);
+        if (page.nextAfter === null) break;
+        // Inside the run's creates the cursor names the department too.
+        expect(typeof page.nextAfter).toBe('string');
+        after = parseHistoryCursor(String(page.nextAfter));
+      }
+      expect(seen).toEqual(whole);
     }
-    expect(seen.map((e) => e.id)).toEqual([...seen.map((e) => e.id)].sort((a, b) => a - b));
-    expect(createdById(seen)).toEqual(expected);
+    expect(whole.map((e) => e.id)).toEqual([...whole.map((e) => e.id)].sort((a, b) => a - b));
+    expect([...whole].sort(compareEntries)).toEqual(whole);
   });
 });
+
+const withoutAt = (entries: HistoryEntry[]) =>
+  entries.map((e) => {
+    expect(typeof e.at).toBe('string');
+    const { at: _at, ...rest } = e;
+    return rest;
+  });

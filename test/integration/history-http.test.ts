@@ -76,6 +76,28 @@ describe.each(dialects)('history API on %s', (dialect) => {
     expect((envelope.details.conflicts as unknown[]).length).toBe(3);
   });
 
+  it("pages an import's creates (one history row, a shared id) with a composite nextAfter", async () => {
+    const run = await importAs(h.db, 'acme', 'name,code\nP1,P1\nP2,P2\nP3,P3\n');
+    const seen: { id: number; departmentId: string; action: string; after: Record<string, unknown> }[] = [];
+    let after: string | number | null = null;
+    for (let i = 0; i < 5; i++) {
+      const res = await call(h.app, token, 'GET', `${base}/imports/${run.runId}/changes?limit=2${after === null ? '' : `&after=${encodeURIComponent(String(after))}`}`);
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json() as { data: typeof seen; nextAfter: string | number | null };
+      seen.push(...body.data);
+      after = body.nextAfter;
+      if (after === null) break;
+      expect(after).toMatch(/^\d+:dept_\w+$/);
+    }
+    expect(seen.map((e) => e.after.code)).toEqual(['P1', 'P2', 'P3']);
+    expect(new Set(seen.map((e) => e.id)).size).toBe(1);
+    expect(seen.map((e) => e.departmentId)).toEqual([...seen.map((e) => e.departmentId)].sort());
+    const own = (await call(h.app, token, 'GET', `${base}/departments/${seen[0]!.departmentId}/history`)).json() as { data: typeof seen };
+    expect(own.data).toEqual([seen[0]]);
+    expect((await call(h.app, token, 'GET', `${base}/imports/${run.runId}/changes?after=0`)).statusCode).toBe(400);
+    expect((await call(h.app, token, 'GET', `${base}/imports/${run.runId}/changes?after=12:`)).statusCode).toBe(400);
+  });
+
   it('holds a revert over the threshold: the token that asked cannot approve it (403), an admin can, and the tree is as before the run', async () => {
     await createOrg(h.db, 'revco');
     const revToken = (await createToken(repositories(h.db), { organizationCode: 'revco', isAdmin: false, role: 'write', canApprove: true })).token;

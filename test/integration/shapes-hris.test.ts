@@ -84,6 +84,38 @@ describe.each(dialects)('HRIS exports on %s', (dialect) => {
     expect(await membership(db, org)).toEqual(members);
   });
 
+  it('a larger export (scattered rows, repeated ids, several statements): member_count equals the stored rows, and stays so on a re-run', async () => {
+    const org = nextOrg();
+    const paths = ['Co', 'Co > A', 'Co > A > X', 'Co > B', 'Co > B > Y', 'Co > B > Z'];
+    const lines = ['emp,path'];
+    const pairs = new Set<string>();
+    for (let k = 0; k < 2500; k++) {
+      // Every 7th row repeats an earlier employee of the same department: one membership, not two.
+      const id = k % 7 === 6 ? `E${k - 6}` : `E${k}`;
+      const path = paths[(k % 7 === 6 ? k - 6 : k) % paths.length]!;
+      lines.push(`${id},${path}`);
+      pairs.add(`${path}|${id}`);
+    }
+    const text = `${lines.join('\n')}\n`;
+    const options = { pathColumn: 'path', memberColumn: 'emp', nameScope: 'siblings' } as const;
+    const first = await importText(db, text, { org, ...options });
+    expect(first.counts).toMatchObject({ rows: 2500, created: 6, membersAdded: pairs.size, membersRemoved: 0 });
+    const stored = async () => {
+      const departments = await departmentsOf(db, org);
+      const rows = (await db.knex('department_members').whereIn('department_id', departments.map((d) => d.id)).select('department_id')) as { department_id: string }[];
+      const perDepartment = new Map<string, number>();
+      for (const r of rows) perDepartment.set(r.department_id, (perDepartment.get(r.department_id) ?? 0) + 1);
+      for (const d of departments) expect(d.memberCount).toBe(perDepartment.get(d.id) ?? 0);
+      return rows.length;
+    };
+    expect(await stored()).toBe(pairs.size);
+    for (const mode of ['upsert', 'sync'] as const) {
+      const again = await importText(db, text, { org, ...options, mode });
+      expect(again.counts).toMatchObject({ rows: 2500, unchanged: 6, membersAdded: 0, membersRemoved: 0 });
+      expect(await stored()).toBe(pairs.size);
+    }
+  });
+
   it('a renamed middle level is a new department (and, in sync, a deactivation), not a rename', async () => {
     const org = nextOrg();
     await importText(db, PATH_EXPORT, { org, ...PATH_OPTIONS });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { changesOfPlan, type DepartmentChange } from '../../src/core/history/changes.js';
 import { revertMembers, revertRows, stateBeforeRun } from '../../src/core/history/revertPlan.js';
 import { department, plan, update } from '../support/dbFixtures.js';
+import { memberships } from '../../src/core/model.js';
 
 const ORG = { id: 'org_T', code: 't', name: 'T', nameScope: 'organization' as const };
 
@@ -73,8 +74,8 @@ describe('revert planning', () => {
         );
         const undo = revertMembers(changes, after);
         const result = new Map([...after].map(([d, s]) => [d, new Set(s)]));
-        for (const r of undo?.removes ?? []) result.get(r.departmentId)!.delete(r.memberId);
-        for (const a of undo?.adds ?? []) {
+        for (const r of memberships(undo?.removes ?? [])) result.get(r.departmentId)!.delete(r.memberId);
+        for (const a of memberships(undo?.adds ?? [])) {
           if (!result.has(a.departmentId)) result.set(a.departmentId, new Set());
           result.get(a.departmentId)!.add(a.memberId);
         }

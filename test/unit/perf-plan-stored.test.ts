@@ -71,4 +71,29 @@ describe('planning against stored departments, compactly', () => {
     const p = plan(rows, { stored });
     expect(p.updates.map((u) => [u.after.code, u.changed])).toEqual([['API', ['description']]]);
   });
+
+  // staysAsStored compares the fields a row gives one by one, by name: a field
+  // left out there would make a changed row "unchanged". Each field, changed alone.
+  it.each([
+    ['description', 'new', 'description'],
+    ['openDepartmentId', 'ou_new', 'openDepartmentId'],
+    ['location', 'Lyon', 'location'],
+    ['i18n', '{"name":{"en":"x"}}', 'i18n'],
+    ['customData', '{"k":1}', 'customData'],
+    ['leaderUserIds', 'u1,u2', 'leaderUserIds'],
+    ['postIds', 'p1', 'postIds'],
+    ['isVirtual', 'true', 'isVirtual'],
+    ['color', '#ff0000', 'color'],
+    ['tenantId', 't1', 'tenantId'],
+    ['code', 'API2', 'code'],
+    ['isActive', 'false', 'isActive'],
+  ])('a row that changes only %s updates the department', (column, value, field) => {
+    const stored = storedTree();
+    // Matched by its id, so that a new code or openDepartmentId is a change, not another department.
+    const id = stored.find((d) => d.code === 'API')!.id;
+    const rows = ROWS.map((r) => (r.code === 'API' ? { ...r, id, [column]: value } : r));
+    const p = plan(rows, { stored });
+    expect(p.errors).toEqual([]);
+    expect(p.updates.map((u) => u.changed)).toEqual([[field]]);
+  });
 });

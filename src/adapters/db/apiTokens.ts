@@ -85,9 +85,8 @@ export function apiTokensRepo(db: Db) {
 
     /**
      * The token and, for an organization token, its organization, in one
-     * statement: every authenticated request needs both (auth.ts), and this is
-     * per request, so it saves a round trip rather than caching (a cache would
-     * delay revocation).
+     * statement: every authenticated request needs both (auth.ts). The HTTP
+     * server reuses a success for a few seconds (adapters/http/tokenCache.ts).
      */
     async findByIdWithOrganization(id: string): Promise<{ token: ApiTokenRecord; organization: Organization | undefined } | undefined> {
       const row = (await db

@@ -18,9 +18,22 @@ export function maxBatchRows(dialect: Dialect): number {
  * objects. At 4 MiB a 1,000-department statement was ~480 KB of SQL: large
  * objects, garbage only a full GC reclaims, and a 1,000,000-department import
  * grew to 2.5 GB RSS; with statements of ~250 departments, 1.96 GB, at the
- * same speed. (Membership rows are small: they still go 1,000 per statement.)
+ * same speed. The estimate counts 4 bytes per character, so the budget is
+ * 3/4 of the 128 KiB (V8's largest ordinary object) in characters: quotes,
+ * commas and NULLs add ~20% to a narrow row's text. At 512 KiB a batch of
+ * membership or history rows (narrow, ~1,000 per statement) made 135-145 KB
+ * statements, large objects that stayed until the next full GC: ~45 MB more
+ * peak RSS over the 2,000 statements of a 1,000,000-employee HRIS export.
  */
-const MAX_BATCH_BYTES = 512 * 1024;
+const MAX_BATCH_BYTES = 384 * 1024;
+
+/**
+ * Department rows are wide (~1.5 KB estimated each), so their batches stay at
+ * the budget the fresh-import measurements above were made with (~250
+ * departments a statement): 3/4 of it would mean a third more statements
+ * in the import's transaction, for memory that was measured on narrow rows only.
+ */
+export const DEPARTMENT_BATCH_BYTES = 512 * 1024;
 
 /** A cheap upper bound of a row's size on the wire: strings count 4 bytes per UTF-16 unit. */
 function approximateBytes(row: object): number {
@@ -32,12 +45,12 @@ function approximateBytes(row: object): number {
 }
 
 /** Rows in statement-sized batches; `rows` may be lazy (a generator), so only one batch need exist at a time. */
-export function* batches<T extends object>(rows: Iterable<T>, maxRows: number): Generator<T[]> {
+export function* batches<T extends object>(rows: Iterable<T>, maxRows: number, maxBytes = MAX_BATCH_BYTES): Generator<T[]> {
   let batch: T[] = [];
   let bytes = 0;
   for (const row of rows) {
     const size = approximateBytes(row);
-    if (batch.length > 0 && (batch.length >= maxRows || bytes + size > MAX_BATCH_BYTES)) {
+    if (batch.length > 0 && (batch.length >= maxRows || bytes + size > maxBytes)) {
       yield batch;
       batch = [];
       bytes = 0;

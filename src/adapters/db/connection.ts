@@ -21,6 +21,17 @@ export type Dialect = 'mysql' | 'sqlite';
 export interface Db {
   knex: Knex;
   dialect: Dialect;
+  /**
+   * MySQL/MariaDB: the pool API writes run their transactions on (lock.ts,
+   * departmentCreate.ts), kept apart from `knex`'s because its sessions are
+   * set up differently: READ COMMITTED for the session (an API write decides
+   * by locking reads and unique indexes, never by a snapshot; set once per
+   * connection instead of a `SET TRANSACTION` before every transaction) and
+   * multiple statements per round trip (a create sends its reads in one
+   * and its writes with the COMMIT in another; every value bound with `?`).
+   * Imports, reverts and reads never run here: they keep REPEATABLE READ.
+   */
+  apiWrites?: Knex;
   close(): Promise<void>;
 }
 
@@ -40,16 +51,38 @@ export async function openDatabase(config: DatabaseConfig): Promise<Db> {
   return db;
 }
 
+/**
+ * Connections of the API-write pool (Db.apiWrites). As many as API writes
+ * were allowed in flight on the shared pool before it had its own (its 10
+ * minus the 3 kept for imports and reads): enough for a process, whose CPU
+ * bounds its writes long before the database does.
+ */
+export const API_WRITE_POOL_SIZE = 7;
+
+/** Sends `sql` as a pooled connection's first statement; the pool gets the connection when it succeeds. */
+const sessionSetup =
+  (sql: string): AfterCreate =>
+  (conn, done) =>
+    (conn as { query(sql: string, cb: (err: Error | null) => void): void }).query(sql, (err) => done(err, conn));
+
+// Sessions run in UTC so that NOW()/CURRENT_TIMESTAMP agree with the UTC
+// strings the repositories write (see values.ts), whatever the server's zone.
+const UTC = "SET time_zone = '+00:00'";
+
 function openMysql(url: string): Db {
   const database = databaseNameOf(url);
-  const afterCreate: AfterCreate = (conn, done) => {
-    // Sessions run in UTC so that NOW()/CURRENT_TIMESTAMP agree with the UTC
-    // strings the repositories write (see values.ts), whatever the server's zone.
-    (conn as { query(sql: string, cb: (err: Error | null) => void): void }).query("SET time_zone = '+00:00'", (err) =>
-      done(err, conn),
-    );
-  };
-  const knex = knexFactory({
+  const knex = mysqlKnex(url, database, { max: 10, afterCreate: sessionSetup(UTC), multipleStatements: false });
+  // SET SESSION TRANSACTION, not the variable (tx_isolation or transaction_isolation, by server and version).
+  const apiWrites = mysqlKnex(url, database, {
+    max: API_WRITE_POOL_SIZE,
+    afterCreate: sessionSetup(`${UTC}; SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED`),
+    multipleStatements: true,
+  });
+  return { knex, dialect: 'mysql', apiWrites, close: () => Promise.all([knex.destroy(), apiWrites.destroy()]).then(() => undefined) };
+}
+
+function mysqlKnex(url: string, database: string, pool: { max: number; afterCreate: AfterCreate; multipleStatements: boolean }): Knex {
+  return knexFactory({
     log: KNEX_LOG,
     client: 'mysql2',
     connection: {
@@ -67,13 +100,12 @@ function openMysql(url: string): Db {
       // are safe integers and as strings beyond that, never silently rounded.
       supportBigNumbers: true,
       bigNumberStrings: false,
-      multipleStatements: false,
+      multipleStatements: pool.multipleStatements,
     },
-    // min 0: an idle CLI process holds no server connections; max 10 is enough
-    // for a worker running a few imports (each pins one connection for its lock).
-    pool: { min: 0, max: 10, afterCreate },
+    // min 0: an idle CLI process holds no server connections; the main pool's 10
+    // are enough for a worker running a few imports (each pins one connection for its lock).
+    pool: { min: 0, max: pool.max, afterCreate: pool.afterCreate },
   });
-  return { knex, dialect: 'mysql', close: () => knex.destroy() };
 }
 
 function databaseNameOf(url: string): string {

@@ -14,6 +14,10 @@
  *    name in its scope (the unique index's name_scope_key), which the
  *    planner's uniqueness check compares with.
  *
+ * On MySQL/MariaDB a create sends these reads, the organization's lock before
+ * them and the writes after them in two round trips (departmentCreate.ts,
+ * departmentCreateSql.ts); the steps below remain for SQLite.
+ *
  * The database's unique indexes still decide a race between two requests:
  * `insert` gives a duplicate-key error back as the field whose index refused
  * it (uniqueFieldOf), on MariaDB and SQLite alike.
@@ -23,6 +27,7 @@ import type { Organization, StoredDepartment } from '../../core/model.js';
 import type { RowLookupKeys } from '../../core/plan/rowKeys.js';
 import type { Db } from './connection.js';
 import { type DepartmentRow, MODEL_COLUMNS, nameScopeKey, toDepartment, toWriteValues, WRITE_COLUMNS } from './departmentRows.js';
+import { departmentCreate } from './departmentCreate.js';
 import { uniqueFieldOf, type UniqueField } from './departmentWrites.js';
 import { TABLES } from './tables.js';
 import { toDbDateTime } from './values.js';
@@ -83,6 +88,9 @@ export function departmentLookupRepo(db: Db) {
         return { conflict: field };
       }
     },
+
+    /** The whole create in two round trips (departmentCreate.ts); absent on SQLite, where the steps above run. */
+    create: db.dialect === 'mysql' && db.apiWrites ? departmentCreate(db) : undefined,
   };
 }
 

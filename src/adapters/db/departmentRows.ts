@@ -131,6 +131,8 @@ export const WRITE_COLUMNS = [
   'updated_at',
   'last_import_run_id',
   'name_scope_key',
+  // The run's creates row in department_history (migration 0015); NULL but for an import's creates.
+  'created_history_id',
 ] as const;
 
 /**
@@ -138,7 +140,7 @@ export const WRITE_COLUMNS = [
  * NOT NULL column), as values in WRITE_COLUMNS order: an array, not an object
  * keyed by column, since the statement is written once per batch (multiRow.ts).
  */
-export function toWriteValues(d: StoredDepartment, org: Organization, runId: string | null, now: string): unknown[] {
+export function toWriteValues(d: StoredDepartment, org: Organization, runId: string | null, now: string, createdHistoryId: number | null = null): unknown[] {
   return [
     d.id,
     org.id,
@@ -163,5 +165,41 @@ export function toWriteValues(d: StoredDepartment, org: Organization, runId: str
     now,
     runId,
     nameScopeKey(org.nameScope, d.parentId),
+    createdHistoryId, // ignored by updates (not in UPDATE_COLUMNS)
   ];
+}
+
+/** The columns of a bulk load, in the order toDepartmentFromValues reads them: the model's, but organization_id (known). */
+export const LOAD_COLUMNS = MODEL_COLUMNS.filter((c) => c !== 'organization_id');
+
+/** Each load column's index in a row read as an array (from LOAD_COLUMNS itself: a column added there cannot shift them). */
+const AT = Object.fromEntries(LOAD_COLUMNS.map((c, i) => [c, i])) as Record<(typeof LOAD_COLUMNS)[number], number>;
+
+/**
+ * toDepartment for a row read as an array of LOAD_COLUMNS values (mysql2's
+ * rowsAsArray): the driver then makes no object with a property per column
+ * for each of an organization's rows, only the array this converts.
+ */
+export function toDepartmentFromValues(v: readonly unknown[], organizationId: string): StoredDepartment {
+  return {
+    id: v[AT.id] as string,
+    organizationId,
+    parentId: v[AT.parent_id] as string | null,
+    path: v[AT.path] as string,
+    depth: fromDbInteger(v[AT.depth]),
+    memberCount: fromDbInteger(v[AT.member_count]),
+    name: v[AT.name] as string,
+    description: v[AT.description] as string | null,
+    code: v[AT.code] as string | null,
+    openDepartmentId: v[AT.open_department_id] as string | null,
+    location: v[AT.location] as string | null,
+    i18n: fromDbJson(v[AT.i18n]) as JsonObject | null,
+    customData: fromDbJson(v[AT.custom_data]) as JsonObject | null,
+    leaderUserIds: fromDbJson(v[AT.leader_user_ids]) as string[] | null,
+    postIds: fromDbJson(v[AT.post_ids]) as string[] | null,
+    isVirtual: fromDbBoolean(v[AT.is_virtual]),
+    isActive: fromDbBoolean(v[AT.is_active]),
+    color: v[AT.color] as string | null,
+    tenantId: v[AT.tenant_id] as string | null,
+  };
 }

@@ -5,9 +5,9 @@
 import type { Knex } from 'knex';
 import type { DepartmentUpdate, ImportPlan, NameScope, Organization, StoredDepartment } from '../../core/model.js';
 import type { Db } from './connection.js';
-import { batches, chunks, mapped, maxBatchRows } from './batch.js';
+import { batches, chunks, DEPARTMENT_BATCH_BYTES, mapped, maxBatchRows } from './batch.js';
 import { TABLES } from './tables.js';
-import { type DepartmentRow, MODEL_COLUMNS, nameScopeKey, toDepartment, toWriteValues, UPDATE_COLUMNS, WRITE_COLUMNS } from './departmentRows.js';
+import { type DepartmentRow, LOAD_COLUMNS, nameScopeKey, toDepartment, toDepartmentFromValues, toWriteValues, UPDATE_COLUMNS, WRITE_COLUMNS } from './departmentRows.js';
 import { multiRowInsert, sendBatch } from './multiRow.js';
 import { fromDbInteger, toDbDateTime } from './values.js';
 
@@ -36,9 +36,6 @@ function assertPlanBelongsTo(org: Organization, plan: ImportPlan): void {
     throw new Error(`applyPlan: department ${foreign.id} belongs to organization ${foreign.organizationId}, not ${org.id}`);
   }
 }
-
-/** The organization's id is known: not read again for every row (a string of its own each). */
-const LOAD_COLUMNS = MODEL_COLUMNS.filter((c) => c !== 'organization_id');
 
 export interface ApplyResult {
   inserted: number;
@@ -70,13 +67,17 @@ export function departmentsRepo(db: Db) {
     // mostly page reads against 0.4 s through the organization's index plus a
     // sort of its own rows. (Alone in the table, the hint costs ~0.15 s.)
     const from = db.dialect === 'mysql' ? runner.raw('?? FORCE INDEX (??)', [TABLES.departments, 'departments_org_parent_idx']) : TABLES.departments;
-    const rows = (await runner
-      .from(from)
-      .select(LOAD_COLUMNS)
-      .where('organization_id', organizationId)
-      .orderBy('id')) as DepartmentRow[];
+    const query = runner.from(from).select(LOAD_COLUMNS).where('organization_id', organizationId).orderBy('id');
     // Converted in place (each database row is garbage as soon as it is
     // converted), all with one organization id string instead of one each.
+    if (db.dialect === 'mysql') {
+      // As arrays of values: mysql2 makes no object keyed by column per row.
+      const rows = (await query.options({ rowsAsArray: true })) as unknown[][];
+      const departments = rows as unknown as StoredDepartment[];
+      for (let i = 0; i < rows.length; i++) departments[i] = toDepartmentFromValues(rows[i]!, organizationId);
+      return departments;
+    }
+    const rows = (await query) as DepartmentRow[];
     const departments = rows as unknown as StoredDepartment[];
     for (let i = 0; i < rows.length; i++) departments[i] = toDepartment(rows[i]!, organizationId);
     return departments;
@@ -98,14 +99,16 @@ export function departmentsRepo(db: Db) {
      * (c) updates then deactivations, as multi-row upserts keyed by id
      *     (ON DUPLICATE KEY UPDATE / ON CONFLICT DO UPDATE) in plan order.
      * Every written row gets updated_at = now and last_import_run_id = runId
-     * (null for a department created through the HTTP API, which has no run).
-     * An empty plan issues no statement.
+     * (null for a department created through the HTTP API, which has no run);
+     * a created one gets created_history_id = createdHistoryId (the run's
+     * creates row in department_history, written before: migration 0015), in
+     * the same INSERT. An empty plan issues no statement.
      */
     async applyPlan(
       trx: Knex.Transaction,
       org: Organization,
       plan: ImportPlan,
-      { runId, now }: { runId: string | null; now: Date },
+      { runId, now, createdHistoryId = null }: { runId: string | null; now: Date; createdHistoryId?: number | null },
       /** Called after each batch of created or changed rows is written, with the rows written so far (progress). */
       onWritten?: (rowsWritten: number) => void,
     ): Promise<ApplyResult> {
@@ -125,15 +128,17 @@ export function departmentsRepo(db: Db) {
             .update({ code: null, open_department_id: null, name_scope_key: placeholderKey(trx) });
         }
         const toRow = (d: StoredDepartment) => toWriteValues(d, org, runId, at);
+        const toCreatedRow = (d: StoredDepartment) => toWriteValues(d, org, runId, at, createdHistoryId);
         // The code after each yield runs once the statement has been awaited: its rows are written.
         let written = 0;
-        for (const batch of batches(mapped(plan.creates, toRow), rowsPerBatch)) {
+        for (const batch of batches(mapped(plan.creates, toCreatedRow), rowsPerBatch, DEPARTMENT_BATCH_BYTES)) {
           yield sendBatch(trx, insertStatement, batch);
           onWritten?.((written += batch.length));
         }
         for (const batch of batches(
           mapped(changes, (u) => toRow(u.after)),
           rowsPerBatch,
+          DEPARTMENT_BATCH_BYTES,
         )) {
           // On MySQL the row conflicts on the primary key first (InnoDB checks
           // the clustered index before secondary unique indexes), so this always

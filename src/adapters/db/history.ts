@@ -3,57 +3,29 @@
  * transaction as multi-row INSERTs (one statement per batch, never one per
  * change), read back per department, per run, or per organization with keyset
  * pagination (by id, which is the order of changes), and pruned in batches.
- * An import's `created` rows hold no values (after NULL): list(), which every
- * reader's view goes through, rebuilds them from the department (historyCreated.ts).
+ * An import's creates are one row per run, expanded by every read into an
+ * entry per department (migration 0015, historyBatch.ts); list(), which
+ * every reader's view goes through, rebuilds their records from the
+ * department (historyCreated.ts).
  */
 import type { Knex } from 'knex';
-import type { ChangeOrigin, DepartmentChange, HistoryAction, HistoryEntry } from '../../core/history/changes.js';
-import type { JsonObject } from '../../core/model.js';
+import type { ChangeOrigin, DepartmentChange, HistoryEntry } from '../../core/history/changes.js';
 import { batches, chunks, mapped, maxBatchRows } from './batch.js';
 import type { Db } from './connection.js';
+import { listEntries, runEntries } from './historyBatch.js';
 import { withCreatedValues } from './historyCreated.js';
+import { COLUMNS, CREATES_ROW_DEPARTMENT, type HistoryFilter, type HistoryRow, toEntry } from './historyRows.js';
 import { multiRowInsert, sendBatch } from './multiRow.js';
 import { TABLES } from './tables.js';
-import { fromDbDateTime, fromDbInteger, fromDbJson, toDbDateTime, toDbJson } from './values.js';
+import { fromDbInteger, toDbDateTime, toDbJson } from './values.js';
 
-const COLUMNS = ['organization_id', 'department_id', 'action', 'before_values', 'after_values', 'run_id', 'request_id', 'actor', 'created_at'] as const;
+export type { HistoryFilter } from './historyRows.js';
 
-export interface HistoryFilter {
-  organizationId: string;
-  departmentId?: string;
-  runId?: string;
-  action?: HistoryAction;
-  /** Keyset: only entries with a larger id (the previous page's last `id`). */
-  afterId?: number;
-  limit: number;
-}
-
-interface HistoryRow {
-  id: unknown;
-  organization_id: string;
-  department_id: string;
-  action: string;
-  before_values: unknown;
-  after_values: unknown;
-  run_id: string | null;
-  request_id: string | null;
-  actor: string;
-  created_at: unknown;
-}
-
-function toEntry(r: HistoryRow): HistoryEntry {
-  return {
-    id: fromDbInteger(r.id),
-    organizationId: r.organization_id,
-    departmentId: r.department_id,
-    action: r.action as HistoryAction,
-    before: fromDbJson(r.before_values) as JsonObject | null,
-    after: fromDbJson(r.after_values) as JsonObject | null,
-    runId: r.run_id,
-    requestId: r.request_id,
-    actor: r.actor,
-    at: fromDbDateTime(r.created_at),
-  };
+/** A change's values in COLUMNS order, for the multi-row INSERT (time and actor made once per call). */
+export function historyValues(organizationId: string, origin: ChangeOrigin, now: Date): (c: DepartmentChange) => unknown[] {
+  const at = toDbDateTime(now);
+  const actor = origin.actor.slice(0, 191);
+  return (c) => [organizationId, c.departmentId, c.action, toDbJson(c.before), toDbJson(c.after), origin.runId, origin.requestId ?? null, actor, at];
 }
 
 export function historyRepo(db: Db) {
@@ -64,20 +36,8 @@ export function historyRepo(db: Db) {
   return {
     /** Writes `changes` in `trx` (the transaction of the change itself); no change, no statement. */
     async record(trx: Knex.Transaction, organizationId: string, changes: Iterable<DepartmentChange>, origin: ChangeOrigin, now: Date): Promise<number> {
-      const at = toDbDateTime(now);
-      const actor = origin.actor.slice(0, 191);
       // Rows are made one batch at a time (changes may be lazy): never a second copy of a large import.
-      const rows = mapped(changes, (c) => [
-        organizationId,
-        c.departmentId,
-        c.action,
-        toDbJson(c.before),
-        toDbJson(c.after),
-        origin.runId,
-        origin.requestId ?? null,
-        actor,
-        at,
-      ]);
+      const rows = mapped(changes, historyValues(organizationId, origin, now));
       let written = 0;
       for (const batch of batches(rows, rowsPerBatch)) {
         await sendBatch(trx, insert, batch);
@@ -86,15 +46,29 @@ export function historyRepo(db: Db) {
       return written;
     },
 
-    /** Entries in the order they were written (oldest first), an import's creates with their records rebuilt. */
+    /**
+     * One row for all of a run's creates (department_id CREATES_ROW_DEPARTMENT,
+     * no values), written before the departments, which carry its id (applyPlan's
+     * createdHistoryId): the history of a 100,000-department import is one row.
+     */
+    async recordCreates(trx: Knex.Transaction, organizationId: string, origin: ChangeOrigin, now: Date): Promise<number> {
+      const [id] = (await table(trx).insert({
+        organization_id: organizationId,
+        department_id: CREATES_ROW_DEPARTMENT,
+        action: 'created',
+        before_values: null,
+        after_values: null,
+        run_id: origin.runId,
+        request_id: origin.requestId ?? null,
+        actor: origin.actor.slice(0, 191),
+        created_at: toDbDateTime(now),
+      })) as unknown[];
+      return fromDbInteger(id);
+    },
+
+    /** Entries in the order they were written (oldest first; a run's creates by department id), their create records rebuilt. */
     async list(filter: HistoryFilter, trx?: Knex.Transaction): Promise<HistoryEntry[]> {
-      let q = table(trx ?? db.knex).select('*').where('organization_id', filter.organizationId);
-      if (filter.departmentId !== undefined) q = q.andWhere('department_id', filter.departmentId);
-      if (filter.runId !== undefined) q = q.andWhere('run_id', filter.runId);
-      if (filter.action !== undefined) q = q.andWhere('action', filter.action);
-      if (filter.afterId !== undefined) q = q.andWhere('id', '>', filter.afterId);
-      const rows = (await q.orderBy('id').limit(filter.limit)) as HistoryRow[];
-      return withCreatedValues(db, rows.map(toEntry), trx);
+      return withCreatedValues(db, await listEntries(trx ?? db.knex, filter), trx);
     },
 
     /**
@@ -103,13 +77,13 @@ export function historyRepo(db: Db) {
      * rebuilding 100,000 records it does not read doubled a revert's time (list() rebuilds them).
      */
     async ofRun(runId: string, trx?: Knex.Transaction): Promise<HistoryEntry[]> {
-      const rows = (await table(trx ?? db.knex).select('*').where('run_id', runId).orderBy('id')) as HistoryRow[];
-      return rows.map(toEntry);
+      return runEntries(trx ?? db.knex, runId);
     },
 
     /**
      * Entries of the given departments written after `afterId` by anything but
-     * `runId` (REVERT_CONFLICT): one query per batch of departments. Creates as stored, as in ofRun.
+     * `runId` (REVERT_CONFLICT): one query per batch of departments. Creates as stored, as in ofRun;
+     * a creates row is never one (a department is created once, before its later changes).
      */
     async laterChanges(organizationId: string, departmentIds: readonly string[], afterId: number, runId: string, trx?: Knex.Transaction): Promise<HistoryEntry[]> {
       const out: HistoryEntry[] = [];

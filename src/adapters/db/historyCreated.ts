@@ -1,7 +1,8 @@
 /**
  * Reading back the `created` records an import leaves to the department row
- * (after_values NULL; core/history/createdValues.ts says why and how they are
- * rebuilt). For the entries of one read: the departments and their later
+ * (its run's creates row, historyBatch.ts, or before migration 0015 a row per
+ * create with after_values NULL; core/history/createdValues.ts says why and
+ * how they are rebuilt). For the entries of one read: the departments and their later
  * changes in a query per batch of ids, then their ancestors level by level
  * (one more batch per level, ids already loaded are not read again), so a page
  * of 1,000 entries costs a few queries and a revert of a 100,000-department

@@ -119,27 +119,74 @@ export function withDepartmentWrite<T>(db: Db, organizationCode: string, fn: (tr
   return withLock(db, organizationCode, 'shared', fn, opts);
 }
 
-async function withLock<T>(db: Db, organizationCode: string, mode: RowLockMode, fn: (trx: Knex.Transaction) => Promise<T>, { timeoutSeconds }: LockOptions): Promise<T> {
+/** One attempt at the locked work: the lock's name, the one deadline of all attempts, the error its expiry throws. */
+type Attempt<T> = (name: string, deadline: number, timeout: () => LockTimeoutError, acquired: () => void) => Promise<T>;
+
+function withLock<T>(db: Db, organizationCode: string, mode: RowLockMode, fn: (trx: Knex.Transaction) => Promise<T>, opts: LockOptions): Promise<T> {
+  return withAttempts(db, organizationCode, mode, opts, (name, deadline, timeout, acquired) => {
+    // Counted for /metrics at the first entry into fn.
+    const counted = (trx: Knex.Transaction) => {
+      acquired();
+      return fn(trx);
+    };
+    if (db.dialect !== 'mysql') return withSqliteLock(db, name, counted, deadline, timeout);
+    return mode === 'exclusive' ? withMysqlLock(db, name, counted, deadline, timeout) : withSharedRowLock(db, name, counted, deadline, timeout);
+  });
+}
+
+/**
+ * An API write that sends its own statements (departmentCreate.ts: a create
+ * in two round trips) on a connection of the API-write pool, MySQL/MariaDB
+ * only: `fn` gets the raw driver connection with no transaction open, and
+ * must open one whose first locking read is the organization's row in shared
+ * mode (rowLockStatements), and end it. The same slots, deadline, retries
+ * and errors as withDepartmentWrite.
+ */
+export function withApiWriteConnection<T>(
+  db: Db,
+  organizationCode: string,
+  fn: (connection: unknown, lock: { name: string; deadline: number; timeout: () => LockTimeoutError; acquired: () => void }) => Promise<T>,
+  opts: LockOptions,
+): Promise<T> {
+  const pool = db.apiWrites;
+  if (db.dialect !== 'mysql' || !pool) throw new Error('withApiWriteConnection: MySQL/MariaDB with an API-write pool only');
+  return withAttempts(db, organizationCode, 'shared', opts, async (name, deadline, timeout, acquired) => {
+    const slots = writeSlotsOf(db);
+    if (!(await slots.acquire(deadline))) throw timeout();
+    try {
+      await ensureLockRow(db, name);
+      const client = pool.client as PoolClient;
+      const connection = await client.acquireConnection();
+      try {
+        return await fn(connection, { name, deadline, timeout, acquired });
+      } finally {
+        await client.releaseConnection(connection);
+      }
+    } finally {
+      slots.release();
+    }
+  });
+}
+
+async function withAttempts<T>(db: Db, organizationCode: string, mode: RowLockMode, { timeoutSeconds }: LockOptions, attempt: Attempt<T>): Promise<T> {
   // One deadline for all attempts: a retry does not restart the wait.
   const deadline = Date.now() + timeoutSeconds * 1000;
   const timeout = () => new LockTimeoutError(organizationCode, timeoutSeconds, mode === 'exclusive' ? 'import' : 'write');
   const name = organizationLockName(organizationCode, databaseOf(db));
   const asked = Date.now();
-  // Counted for /metrics: how long each acquisition waited (first entry into fn).
-  const counted = (trx: Knex.Transaction) => {
+  // Counted for /metrics: how long each acquisition waited.
+  const acquired = () => {
     LOCK_STATS.acquired += 1;
     LOCK_STATS.waitSeconds += (Date.now() - asked) / 1000;
-    return fn(trx);
   };
-  for (let attempt = 1; ; attempt++) {
+  for (let n = 1; ; n++) {
     try {
-      if (db.dialect !== 'mysql') return await withSqliteLock(db, name, counted, deadline, timeout);
-      return mode === 'exclusive' ? await withMysqlLock(db, name, counted, deadline, timeout) : await withSharedRowLock(db, name, counted, deadline, timeout);
+      return await attempt(name, deadline, timeout, acquired);
     } catch (err) {
       if (err instanceof LockTimeoutError) LOCK_STATS.timeouts += 1;
       if (err instanceof LockTimeoutError || !isTransientConflict(err)) throw err;
-      if (attempt >= MAX_ATTEMPTS[mode]) throw mode === 'shared' ? new WriteConflictError(organizationCode, attempt, err) : err;
-      await sleep(Math.min(50 * 2 ** (attempt - 1), 400) + Math.random() * 50);
+      if (n >= MAX_ATTEMPTS[mode]) throw mode === 'shared' ? new WriteConflictError(organizationCode, n, err) : err;
+      await sleep(Math.min(50 * 2 ** (n - 1), 400) + Math.random() * 50);
     }
   }
 }
@@ -198,11 +245,13 @@ async function withMysqlLock<T>(
 }
 
 /**
- * Pool connections left to everything but API writes: an API write waiting
- * for an import holds its connection (the wait is inside its transaction), so
- * without a bound, writes queued behind a long import would take the whole
- * pool, and the import's own side queries, the worker's lease renewals and
- * every read would wait for them to time out.
+ * API writes in a transaction at once, per process. An API write waiting for
+ * an import holds its connection (the wait is inside its transaction): with
+ * the API-write pool (MySQL/MariaDB, Db.apiWrites) the bound is its size, so
+ * writes queued behind a long import wait here, under their deadline, and
+ * never take the connections of imports, reads or the worker's lease
+ * renewals. Without one (a Db made by hand), writes share the pool and leave
+ * POOL_RESERVE connections to the rest.
  */
 const POOL_RESERVE = 3;
 const writeSlots = new WeakMap<Knex, Semaphore>();
@@ -210,8 +259,9 @@ const writeSlots = new WeakMap<Knex, Semaphore>();
 function writeSlotsOf(db: Db): Semaphore {
   let slots = writeSlots.get(db.knex);
   if (!slots) {
-    const max = Number((db.knex.client as { pool?: { max?: unknown } }).pool?.max ?? 10);
-    writeSlots.set(db.knex, (slots = new Semaphore(Math.max(1, max - POOL_RESERVE))));
+    const maxOf = (k: Knex) => Number((k.client as { pool?: { max?: unknown } }).pool?.max ?? 10);
+    const capacity = db.apiWrites ? maxOf(db.apiWrites) : maxOf(db.knex) - POOL_RESERVE;
+    writeSlots.set(db.knex, (slots = new Semaphore(Math.max(1, capacity))));
   }
   return slots;
 }
@@ -229,13 +279,10 @@ async function withSharedRowLock<T>(db: Db, name: string, fn: (trx: Knex.Transac
     // locked the gap below that code, so every create whose own code sorted
     // just before the parent's waited for the others: 10 concurrent creates
     // ran one at a time (75 requests/s whatever the concurrency, measured).
-    return await db.knex.transaction(
-      async (trx) => {
-        await lockOrganizationRow(db, trx, name, 'shared', secondsLeft(deadline), timeout);
-        return fn(trx);
-      },
-      { isolationLevel: 'read committed' },
-    );
+    // The API-write pool's sessions are at that level already (connection.ts):
+    // knex's isolationLevel option would send a SET TRANSACTION per write.
+    const run = (trx: Knex.Transaction) => lockOrganizationRow(db, trx, name, 'shared', secondsLeft(deadline), timeout).then(() => fn(trx));
+    return await (db.apiWrites ? db.apiWrites.transaction(run) : db.knex.transaction(run, { isolationLevel: 'read committed' }));
   } finally {
     slots.release();
   }

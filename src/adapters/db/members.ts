@@ -5,7 +5,7 @@
  * for the foreign key).
  */
 import type { Knex } from 'knex';
-import type { MembersPlan, Organization } from '../../core/model.js';
+import { type MembersPlan, memberships, type Organization } from '../../core/model.js';
 import type { Db } from './connection.js';
 import { batches, chunks, mapped, maxBatchRows } from './batch.js';
 import { TABLES } from './tables.js';
@@ -47,7 +47,7 @@ export function membersRepo(db: Db) {
       // Membership rows are built one batch at a time (an HRIS export has one per employee).
       function* statements(): Generator<Knex.QueryBuilder> {
         // Row-value IN: (department_id, member_id) IN ((?, ?), ...), on MySQL/MariaDB and SQLite alike.
-        for (const batch of chunks(plan.removes, rowsPerBatch)) {
+        for (const batch of batches(memberships(plan.removes), rowsPerBatch)) {
           yield table(trx)
             .where('organization_id', org.id)
             .whereIn(
@@ -56,7 +56,7 @@ export function membersRepo(db: Db) {
             )
             .delete();
         }
-        const rows = mapped(plan.adds, (m) => ({
+        const rows = mapped(memberships(plan.adds), (m) => ({
           department_id: m.departmentId,
           member_id: m.memberId,
           organization_id: org.id,

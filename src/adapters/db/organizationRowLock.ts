@@ -49,7 +49,7 @@ export function forgetLockRows(db: Db): void {
 const mariaDb = new WeakMap<Knex, Promise<boolean>>();
 
 /** MariaDB has SET STATEMENT (one round trip); MySQL 8 needs SET SESSION before and after. */
-function isMariaDb(db: Db): Promise<boolean> {
+export function isMariaDb(db: Db): Promise<boolean> {
   let known = mariaDb.get(db.knex);
   if (!known) {
     known = (db.knex.raw('SELECT VERSION() AS v') as unknown as Promise<[[{ v: unknown }]]>).then(([[row]]) => /mariadb/i.test(String(row.v)));
@@ -80,21 +80,37 @@ export function isLockWaitTimeout(err: unknown): boolean {
  * Later lock waits of the transaction keep the session's own timeout.
  */
 export async function lockOrganizationRow(db: Db, trx: Knex.Transaction, name: string, mode: RowLockMode, waitSeconds: number, onTimeout: () => Error): Promise<void> {
-  const seconds = Math.max(1, Math.ceil(waitSeconds));
-  const select = `SELECT lock_name FROM ${TABLES.importLocks} WHERE lock_name = ? ${mode === 'exclusive' ? 'FOR UPDATE' : 'LOCK IN SHARE MODE'}`;
+  const { before, lock, after } = rowLockStatements(await isMariaDb(db), mode, waitSeconds);
   try {
-    if (await isMariaDb(db)) {
-      await trx.raw(`SET STATEMENT innodb_lock_wait_timeout = ${seconds} FOR ${select}`, [name]);
+    if (before === undefined || after === undefined) {
+      await trx.raw(lock, [name]);
       return;
     }
-    await trx.raw(`SET @orgsync_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = ${seconds}`);
+    await trx.raw(before);
     try {
-      await trx.raw(select, [name]);
+      await trx.raw(lock, [name]);
     } finally {
-      await trx.raw('SET SESSION innodb_lock_wait_timeout = @orgsync_lock_wait');
+      await trx.raw(after);
     }
   } catch (err) {
     if (isLockWaitTimeout(err)) throw onTimeout();
     throw err;
   }
+}
+
+/**
+ * The statements of lockOrganizationRow, for callers that send them in a
+ * batch of their own (departmentCreate.ts): `lock` (one `?`, the lock name)
+ * waits at most `waitSeconds`; on MySQL 8, `before` and `after` set the
+ * session's timeout and put it back (`after` must also run when `lock` fails).
+ */
+export function rowLockStatements(mariaDb: boolean, mode: RowLockMode, waitSeconds: number): { before?: string; lock: string; after?: string } {
+  const seconds = Math.max(1, Math.ceil(waitSeconds));
+  const select = `SELECT lock_name FROM ${TABLES.importLocks} WHERE lock_name = ? ${mode === 'exclusive' ? 'FOR UPDATE' : 'LOCK IN SHARE MODE'}`;
+  if (mariaDb) return { lock: `SET STATEMENT innodb_lock_wait_timeout = ${seconds} FOR ${select}` };
+  return {
+    before: `SET @orgsync_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = ${seconds}`,
+    lock: select,
+    after: 'SET SESSION innodb_lock_wait_timeout = @orgsync_lock_wait',
+  };
 }

@@ -13,17 +13,20 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { pino } from 'pino';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import { newUlid } from '../../ids.js';
 import { boundedErrorSerializer } from '../logSerializers.js';
 import { addressLimit } from './addressLimit.js';
-import { requireBearerToken } from './auth.js';
+import { type BearerGate, requireBearerToken } from './auth.js';
 import { registerDashboard } from './dashboard.js';
 import type { AppDeps } from './deps.js';
 import { ApiError, clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './jsonBody.js';
 import { registerOpenApi } from './openapi.js';
 import { OneLineLogController } from './requestLog.js';
+import { serializerCompiler } from './serializer.js';
+import { cachedAuthentication } from './tokenCache.js';
 import { departmentRoutes } from './routes/departments.js';
 import { departmentListingRoutes } from './routes/departmentListing.js';
 import { departmentWriteRoutes } from './routes/departmentWrites.js';
@@ -66,6 +69,17 @@ function requestId(req: { headers: Record<string, string | string[] | undefined>
   return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : `req_${newUlid()}`;
 }
 
+/**
+ * With no stream given (`orgsync serve` off a terminal), JSON lines go to
+ * stdout as Fastify's default logger sends them, but gathered: Fastify's
+ * default issues a write(2) (through libuv's thread pool) for nearly every
+ * request line, which cost more of a busy server's CPU than the line itself.
+ * Lines wait until LOG_BUFFER_BYTES (about a dozen request lines) or
+ * LOG_FLUSH_MS have passed, and are flushed at exit (pino's exit handler).
+ */
+const LOG_BUFFER_BYTES = 4096;
+const LOG_FLUSH_MS = 200;
+
 function loggerOptions(deps: AppDeps) {
   if (deps.logger === false) return false;
   const { level, stream } = deps.logger ?? { level: 'info' };
@@ -73,7 +87,7 @@ function loggerOptions(deps: AppDeps) {
   // wherever a serializer might put them.
   return {
     level,
-    ...(stream ? { stream } : {}),
+    stream: stream ?? pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS }),
     // A database error's SQL and bindings (an upload's bytes) are trimmed, never logged whole.
     serializers: { err: boundedErrorSerializer },
     redact: {
@@ -109,13 +123,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   installJsonBodyParser(app);
-  app.addHook('onSend', async (request, reply) => {
+  // A callback hook, not an async one: no promise per response for one header.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', String(request.id));
+    done(null, payload);
   });
 
   // Per client address before authentication: counts failed authentications
   // (addressLimit.ts). Per token after it: the plugin below.
   const failedAuthentications = addressLimit(deps.config.http.rateLimit.max, deps.config.http.rateLimit.windowMs);
+  // Successful token lookups are reused for a few seconds (tokenCache.ts: the revocation delay it costs).
+  const authenticate = cachedAuthentication(deps.repos, { ttlSeconds: deps.config.http.tokenCacheSeconds });
+  const gate: BearerGate = { repos: deps.repos, authenticate, failures: failedAuthentications };
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',
@@ -133,7 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   await app.register(
     async (v1) => {
-      requireBearerToken(v1, deps.repos, failedAuthentications);
+      requireBearerToken(v1, gate);
       // JSON only on this scope (Fastify also parses text/plain by default);
       // the imports scope below installs its own parsers for uploads.
       v1.removeContentTypeParser('text/plain');
@@ -153,10 +172,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   // The seed faces (docs/api.md): their own paths and envelopes, the same token check, address accounting and rate limit.
-  await registerFace(app, deps, failedAuthentications, { prefix: '/v2/clients', errors: CLIENTS_ERRORS, envelope: clientsEnvelope, routes: (s) => clientsFaceRoutes(s, deps) });
-  await registerFace(app, deps, failedAuthentications, { prefix: '/department', errors: HR_ERRORS, envelope: hrEnvelope, routes: (s) => hrFaceRoutes(s, deps) });
+  await registerFace(app, gate, { prefix: '/v2/clients', errors: CLIENTS_ERRORS, envelope: clientsEnvelope, routes: (s) => clientsFaceRoutes(s, deps) });
+  await registerFace(app, gate, { prefix: '/department', errors: HR_ERRORS, envelope: hrEnvelope, routes: (s) => hrFaceRoutes(s, deps) });
   await registerAuthingFace(app, deps, failedAuthentications, authingFaceRoutes(deps));
-  await registerMetrics(app, deps, failedAuthentications);
+  await registerMetrics(app, deps, gate);
   await registerDashboard(app, deps, failedAuthentications);
   return app;
 }

@@ -10,10 +10,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findOrganization } from '../../app/organizations.js';
 import type { Repositories } from '../../app/ports.js';
-import { authenticateToken, type Principal } from '../../app/tokens.js';
+import type { Principal } from '../../app/tokens.js';
 import type { Organization } from '../../core/model.js';
 import type { AddressLimit } from './addressLimit.js';
 import { ApiError } from './errors.js';
+import type { Authenticate } from './tokenCache.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -42,6 +43,14 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
+/** What the bearer-token check needs: built once per app (app.ts), shared by /v1, the seed faces and /metrics. */
+export interface BearerGate {
+  repos: Pick<Repositories, 'organizations'>;
+  authenticate: Authenticate;
+  /** Failed authentications per client address. */
+  failures: AddressLimit;
+}
+
 /**
  * Installs, on every route of `scope`: the bearer-token check, and for routes
  * with an {org} path parameter the organization scope check. Both run in
@@ -50,12 +59,13 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * validated, whatever the route. Admins pass through: a route decides whether
  * an organization that does not exist yet may be created (imports).
  */
-export function requireBearerToken(scope: FastifyInstance, repos: Pick<Repositories, 'tokens' | 'organizations'>, failures: AddressLimit): void {
+export function requireBearerToken(scope: FastifyInstance, { repos, authenticate, failures }: BearerGate): void {
   scope.addHook('onRequest', async (request) => {
     // An address that keeps failing is refused before its token costs a lookup.
     failures.check(request);
     const token = bearerToken(request);
-    const found = token === undefined ? undefined : await authenticateToken(repos, token);
+    // Cached for a few seconds after a success (tokenCache.ts): the organization check below still runs every time.
+    const found = token === undefined ? undefined : await authenticate(token);
     if (!found) {
       failures.recordFailure(request);
       throw unauthorized();

@@ -14,9 +14,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ROW_ERROR_CODES, type RowErrorCode, THROWN_ERROR_CODES, type ThrownErrorCode } from '../../core/errors.js';
-import type { AddressLimit } from './addressLimit.js';
-import { requireBearerToken } from './auth.js';
-import type { AppDeps } from './deps.js';
+import { type BearerGate, requireBearerToken } from './auth.js';
 import { ApiError, type Details, HTTP_STATUS_OF, toApiError } from './errors.js';
 
 /** The codes the HTTP layer and the face routes raise, besides the registry's. */
@@ -107,10 +105,10 @@ function sendFaceError(spec: FaceSpec, err: unknown, request: FastifyRequest, re
 }
 
 /** Registers a face under its prefix, authenticated and rate-limited exactly as /v1. */
-export async function registerFace(app: FastifyInstance, deps: AppDeps, failures: AddressLimit, spec: FaceSpec): Promise<void> {
+export async function registerFace(app: FastifyInstance, gate: BearerGate, spec: FaceSpec): Promise<void> {
   await app.register(
     async (scope) => {
-      requireBearerToken(scope, deps.repos, failures);
+      requireBearerToken(scope, gate);
       // JSON only (Fastify also parses text/plain by default), as on /v1.
       scope.removeContentTypeParser('text/plain');
       scope.setErrorHandler((err, request, reply) => sendFaceError(spec, err, request, reply));

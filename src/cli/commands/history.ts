@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { historyPage, resolveDepartmentRef } from '../../app/history.js';
 import { findOrganization } from '../../app/organizations.js';
 import { HISTORY_ACTIONS, isHistoryAction } from '../../core/history/changes.js';
+import { parseHistoryCursor } from '../../core/history/cursor.js';
 import { UsageError, withRepositories } from '../context.js';
 import { formatTime, renderTable } from '../table.js';
 
@@ -40,12 +41,13 @@ export function registerHistory(program: Command): void {
     .option('--run <runId>', 'only the changes of this run')
     .option('--action <action>', `only this action: ${HISTORY_ACTIONS.join(', ')}`)
     .option('--limit <n>', 'at most this many changes (oldest first)', '100')
-    .option('--after <id>', 'the changes after this history id (the next page)')
+    .option('--after <cursor>', 'the changes after this point (the next page): a history id, or ID:DEPARTMENT inside a run\'s creates, as `more:` prints')
     .option('--json', 'print { items, nextAfter } as JSON')
     .action(async (flags: HistoryFlags) => {
       if (flags.action !== undefined && !isHistoryAction(flags.action)) throw new UsageError(`--action must be one of ${HISTORY_ACTIONS.join(', ')}, not "${flags.action}"`);
       const limit = positiveInt('--limit', flags.limit);
-      const after = flags.after === undefined ? undefined : positiveInt('--after', flags.after);
+      const after = flags.after === undefined ? undefined : parseHistoryCursor(flags.after);
+      if (flags.after !== undefined && !after) throw new UsageError(`--after must be a history id or ID:DEPARTMENT (as \`more: --after\` prints), not "${flags.after}"`);
       await withRepositories(async (repos) => {
         const org = await findOrganization(repos, flags.org);
         if (!org) throw new UsageError(`organization "${flags.org}" does not exist`);

@@ -1,11 +1,12 @@
 /**
  * A created department's record, rebuilt from the department itself. Pure.
  *
- * Why: an import's `created` history rows are written without their values
- * (after = null, see changesOfPlan's `createdValues: 'stored'`). Writing the
- * values too made MariaDB store a second copy of every new department in the
- * import's transaction (~360 bytes of JSON each): the fresh 100,000-department
- * import's write phase went from ~3.3 s to ~5.9 s (bench/README.md). The
+ * Why: an import's creates are written without their values (one history
+ * row for the run's creates, migration 0015; before it, one row per create
+ * with after = null). Writing the values too made MariaDB store a second copy
+ * of every new department in the import's transaction (~360 bytes of JSON
+ * each): the fresh 100,000-department import's write phase went from ~3.3 s
+ * to ~5.9 s (bench/README.md). The
  * department row already holds those values, and every later change to it is
  * in the history with its `before`, so what it looked like right after its
  * creation follows from what is stored now (one source of truth):
@@ -16,7 +17,9 @@
  *   through the department API rewrites its subtree's paths without a history
  *   row per descendant, while every parentId change is recorded.
  * Later changes are never pruned before the create they follow (pruning goes
- * by age), so the rebuild is exact while the `created` row exists.
+ * by age), so the rebuild is exact while the create's row exists. `at` is the
+ * create's entry id: for a run's creates, their shared row's id, which every
+ * later change to those departments exceeds (the row is written first).
  */
 import type { JsonObject, JsonValue } from '../model.js';
 import { DIFF_FIELDS } from '../plan/diff.js';

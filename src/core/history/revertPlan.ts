@@ -64,15 +64,19 @@ export function revertMembers(changes: readonly DepartmentChange[], stored: Read
     if (!existedBefore.has(key)) existedBefore.set(key, { m: { departmentId: c.departmentId, memberId }, existed: c.action === 'member_removed' });
   }
   if (existedBefore.size === 0) return undefined;
-  const adds: Membership[] = [];
-  const removes: Membership[] = [];
+  const adds = new Map<string, string[]>();
+  const removes = new Map<string, string[]>();
   const delta = new Map<string, number>();
   for (const { m, existed } of existedBefore.values()) {
     const now = stored.get(m.departmentId)?.has(m.memberId) ?? false;
     if (existed === now) continue;
-    (existed ? adds : removes).push(m);
+    const lists = existed ? adds : removes;
+    const list = lists.get(m.departmentId);
+    if (list) list.push(m.memberId);
+    else lists.set(m.departmentId, [m.memberId]);
     delta.set(m.departmentId, (delta.get(m.departmentId) ?? 0) + (existed ? 1 : -1));
   }
   const counts = [...delta].map(([departmentId, d]) => ({ departmentId, memberCount: (stored.get(departmentId)?.size ?? 0) + d }));
-  return { adds, removes, counts };
+  const perDepartment = (lists: Map<string, string[]>) => [...lists].map(([departmentId, memberIds]) => ({ departmentId, memberIds }));
+  return { adds: perDepartment(adds), removes: perDepartment(removes), counts };
 }

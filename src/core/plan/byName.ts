@@ -65,6 +65,7 @@ export function matchByName(ctx: PlanContext): void {
       }
       found = ctx.stored.byParentNameKey(parentNameKey(parentStoredId, name));
     }
-    if (found && !ctx.rowByStoredId.has(found.id)) claimStored(ctx, s, found, 'name');
+    const position = found ? ctx.stored.positionBy('id', found.id) : -1;
+    if (position >= 0 && ctx.rowByStored[position] === undefined) claimStored(ctx, s, position, 'name');
   }
 }

@@ -26,7 +26,7 @@ export interface PlanOptions {
 }
 
 /** Where a row's parent is, once resolved: the top level, another row of the file, or a stored department. */
-export type ParentTarget = { kind: 'root' } | { kind: 'row'; state: RowState } | { kind: 'stored'; stored: StoredDepartment };
+export type ParentTarget = { kind: 'root' } | { kind: 'row'; state: RowState } | { kind: 'stored'; stored: StoredDepartment; position: number };
 
 /** Shared by every top-level row (one object, not one per row). */
 export const ROOT: ParentTarget = Object.freeze({ kind: 'root' });
@@ -47,6 +47,8 @@ export interface RowState {
   mergedInto: RowState | null;
   /** matchByKeys / matchByName: the stored department this row updates (null: a new department). */
   stored: StoredDepartment | null;
+  /** Its position in the stored lookup (storedLookup.ts), -1 with `stored` null. */
+  storedPosition: number;
   matchedBy: MatchKey | null;
   /** resolveParents: the parent (null: unresolved, or resolution failed). */
   parent: ParentTarget | null;
@@ -54,15 +56,19 @@ export interface RowState {
   skipped: boolean;
   /** finaliseTree: the id the department has after the import (stored id, or a new one). */
   finalId: string | null;
+  /** This row as other rows' parent target, made once (most rows are some rows' parent). */
+  asParent: ParentTarget | null;
 }
 
 export class PlanContext {
   readonly rows: RowState[];
-  /** Stored id → the row that matched it. */
-  readonly rowByStoredId = new Map<string, RowState>();
+  /** By stored position (storedLookup.ts): the row that matched that department. An array, not a map by id: one per stored department. */
+  readonly rowByStored: (RowState | undefined)[];
   /** First row (not merged) carrying each key in the file. */
   readonly fileById = new Map<string, RowState>();
-  readonly fileByCode = new Map<string, RowState>();
+  fileByCode = new Map<string, RowState>();
+  /** Set when mergeIdenticalRows has built the file's key indexes already (a file keyed by codes alone). */
+  fileKeysIndexed = false;
   readonly fileByOpenId = new Map<string, RowState>();
   /** `root`/`null` parent references that named a department with that key: value → first row and how many rows. */
   readonly rootWordsMatched = new Map<string, { row: number; count: number }>();
@@ -81,11 +87,14 @@ export class PlanContext {
       issues: r.issues.length === 0 ? NO_ISSUES : [...r.issues],
       mergedInto: null,
       stored: null,
+      storedPosition: -1,
       matchedBy: null,
       parent: null,
       skipped: false,
       finalId: null,
+      asParent: null,
     }));
+    this.rowByStored = new Array<RowState | undefined>(stored.size);
   }
 
   /** The row at `idx`: an index a shape stage gave (a nested node's parent). */
@@ -94,6 +103,16 @@ export class PlanContext {
     if (s === undefined) throw new Error(`planner invariant broken: no row ${idx}`);
     return s;
   }
+}
+
+/** `state` as a parent target: one object per row, made the first time a row names it. */
+export function rowTarget(state: RowState): ParentTarget {
+  return (state.asParent ??= { kind: 'row', state });
+}
+
+/** The stored department at `position` of the lookup as a parent target. */
+export function storedTarget(ctx: PlanContext, position: number): ParentTarget {
+  return { kind: 'stored', stored: ctx.stored.at(position), position };
 }
 
 export function addIssue(state: RowState, code: RowErrorCode, field: string, message: string): void {

@@ -6,6 +6,7 @@
  */
 import type { StoredDepartment } from '../model.js';
 import { addIssue, canonicalRow, isLive, type PlanContext, type RowState, rowKey, storedLabel } from './context.js';
+import { ROOT_POSITION } from './storedLookup.js';
 
 interface TreeLinks {
   /** null: top level; undefined: the parent is a new row that failed, so this cannot be placed. */
@@ -51,36 +52,43 @@ export function label(e: Entity): string {
 }
 
 export function buildEntities(ctx: PlanContext): Entity[] {
-  const byStoredId = new Map<string, StoredEntity>();
+  // By stored position and by row index: arrays, not maps keyed by id (this
+  // runs on every department of every import; the maps cost more than the rest).
+  const stored = ctx.stored;
+  const storedEntities: StoredEntity[] = new Array<StoredEntity>(stored.size);
   const all: Entity[] = [];
-  for (const d of ctx.stored.departments()) {
-    const e: StoredEntity = { stored: d, row: null, parent: null, children: undefined, mark: 0, after: undefined };
-    byStoredId.set(d.id, e);
+  for (let i = 0; i < stored.size; i++) {
+    const e: StoredEntity = { stored: stored.at(i), row: null, parent: null, children: undefined, mark: 0, after: undefined };
+    storedEntities[i] = e;
     all.push(e);
   }
-  // By row index (an array, not a Map: a large import has a row per department).
-  const byRow: (NewEntity | undefined)[] = new Array<NewEntity | undefined>(ctx.rows.length);
+  // A stored department the file does not shape keeps its stored parent (a parent
+  // the view does not hold: undefined, it cannot be placed). Rows set their own below.
+  for (let i = 0; i < stored.size; i++) {
+    const p = stored.parentPosition(i);
+    storedEntities[i]!.parent = p >= 0 ? storedEntities[p] : p === ROOT_POSITION ? null : undefined;
+  }
+  const byRow: (Entity | undefined)[] = new Array<Entity | undefined>(ctx.rows.length);
   for (const s of ctx.rows) {
     if (!isLive(s) || s.parent === null) continue;
-    const stored = s.stored === null ? undefined : byStoredId.get(s.stored.id);
-    if (stored) stored.row = s;
-    else {
-      const e: NewEntity = { stored: null, row: s, parent: null, children: undefined, mark: 0, after: undefined };
+    const e = s.storedPosition >= 0 ? storedEntities[s.storedPosition] : undefined;
+    if (e) {
+      e.row = s;
       byRow[s.idx] = e;
-      all.push(e);
+    } else {
+      const created: NewEntity = { stored: null, row: s, parent: null, children: undefined, mark: 0, after: undefined };
+      byRow[s.idx] = created;
+      all.push(created);
     }
   }
   for (const e of all) {
     const p = e.row?.parent;
-    if (p === undefined || p === null) {
-      // A stored department the file does not shape keeps its stored parent.
-      const pid = e.stored?.parentId ?? null;
-      e.parent = pid === null ? null : byStoredId.get(pid);
-    } else if (p.kind === 'root') e.parent = null;
-    else if (p.kind === 'stored') e.parent = byStoredId.get(p.stored.id);
+    if (p === undefined || p === null) continue;
+    if (p.kind === 'root') e.parent = null;
+    else if (p.kind === 'stored') e.parent = storedEntities[p.position];
     else {
       const target = canonicalRow(p.state);
-      e.parent = target.stored !== null ? byStoredId.get(target.stored.id) : byRow[target.idx];
+      e.parent = target.storedPosition >= 0 ? storedEntities[target.storedPosition] : byRow[target.idx];
     }
   }
   return all;

@@ -66,7 +66,8 @@ function isLookup(stored: PlanInput['stored']): stored is StoredLookup {
  * ancestors of departments the file keeps.
  */
 function markDeactivations(ctx: PlanContext, order: readonly Placed[]): Set<Placed> {
-  const keep = new Set<string>(ctx.rowByStoredId.keys());
+  const keep = new Set<string>();
+  for (const s of ctx.rowByStored) if (s?.stored) keep.add(s.stored.id);
   for (const s of ctx.rows) {
     if (s.stored !== null || !isTainted(s)) continue;
     const { code, openDepartmentId, name } = s.row.fields;

@@ -9,7 +9,7 @@
  * Paths are rebuilt by walking parent ids (never by splitting stored path
  * strings, which would flatten the paths the planner shares: storedPaths.ts).
  */
-import type { ImportPlan, StoredDepartment } from '../model.js';
+import { type ImportPlan, memberships as membershipPairs, type StoredDepartment } from '../model.js';
 
 export const PLAN_ACTIONS = ['created', 'updated', 'moved', 'deactivated', 'membersOrphaned'] as const;
 export type PlanAction = (typeof PLAN_ACTIONS)[number];
@@ -166,7 +166,7 @@ function pathsOf(find: (id: string) => StoredDepartment | undefined): (id: strin
  */
 function orphanedMembers(plan: PreviewInput['plan'], memberships: ReadonlyMap<string, ReadonlySet<string>>, paths: (id: string) => string): OrphanedMember[] {
   const deactivated = new Set(plan.deactivations.map((u) => u.before.id));
-  const removed = new Set((plan.members?.removes ?? []).map((m) => `${m.departmentId}\u0000${m.memberId}`));
+  const removed = new Set([...membershipPairs(plan.members?.removes ?? [])].map((m) => `${m.departmentId}\u0000${m.memberId}`));
   const leaving = new Map<string, string[]>();
   const staying = new Set<string>();
   for (const [departmentId, members] of memberships) {
@@ -181,7 +181,7 @@ function orphanedMembers(plan: PreviewInput['plan'], memberships: ReadonlyMap<st
       }
     }
   }
-  for (const m of plan.members?.adds ?? []) if (!deactivated.has(m.departmentId)) staying.add(m.memberId);
+  for (const m of plan.members?.adds ?? []) if (!deactivated.has(m.departmentId)) for (const memberId of m.memberIds) staying.add(memberId);
   const out: OrphanedMember[] = [];
   for (const [memberId, departments] of leaving) {
     if (!staying.has(memberId)) out.push({ memberId, leaves: departments.map(paths) });

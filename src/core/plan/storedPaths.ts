@@ -19,18 +19,19 @@ const SLASH = 47;
 
 /**
  * Shares the paths of `stored` in place; returns the departments whose path
- * is not their parent's path plus their id (normally none). Paths already
- * shared by an earlier call are compared again (flattening them: correct,
- * only less compact).
+ * is not their parent's path plus their id (normally none). `parents[i]` is
+ * the position in `stored` of the parent of `stored[i]` (negative: top level,
+ * or a parent not in `stored`). Paths already shared by an earlier call are
+ * compared again (flattening them: correct, only less compact).
  */
-export function shareStoredPaths(stored: readonly StoredDepartment[], byId: ReadonlyMap<string, StoredDepartment>): Set<StoredDepartment> {
+export function shareStoredPaths(stored: readonly StoredDepartment[], parents: Int32Array): Set<StoredDepartment> {
   const inconsistent = new Set<StoredDepartment>();
   const ok = new Uint8Array(stored.length);
   let maxDepth = 0;
   for (let i = 0; i < stored.length; i++) {
     const d = stored[i]!;
     if (d.depth > maxDepth) maxDepth = d.depth;
-    const parent = d.parentId === null ? undefined : byId.get(d.parentId);
+    const parent = parents[i]! >= 0 ? stored[parents[i]!] : undefined;
     const p = parent === undefined ? '' : parent.path;
     const path = d.path;
     const depthOk = parent === undefined ? d.parentId === null && d.depth === 0 : d.depth === parent.depth + 1;
@@ -48,7 +49,7 @@ export function shareStoredPaths(stored: readonly StoredDepartment[], byId: Read
   for (const i of order) {
     const d = stored[i]!;
     if (ok[i] !== 1 || d.parentId === null) continue;
-    const parent = byId.get(d.parentId)!;
+    const parent = stored[parents[i]!]!;
     d.path = `${parent.path}/${d.id}`;
     // The same text as the parent's id, read as a string of its own (~48 bytes).
     d.parentId = parent.id;

@@ -7,7 +7,7 @@
 import type { NormalisedRow } from '../normalise/normaliseRow.js';
 import type { ShapeSpec } from './spec.js';
 import type { ShapeState } from './state.js';
-import { type Group, type Variant, addRow, conflictIssue, sameRow, signature } from './variants.js';
+import { type Group, type Variant, addRow, conflictIssue, firstRun, sameRow, signature } from './variants.js';
 
 export class Groups {
   readonly list: Group[] = [];
@@ -41,13 +41,13 @@ export class Groups {
       this.merge(same, n.row.row);
       return;
     }
-    list.push({ head: n, ...(sig === undefined ? {} : { signature: sig }), count: 1, runs: [n.row.row, n.row.row] });
+    list.push({ head: n, ...(sig === undefined ? {} : { signature: sig }), count: 1, ...firstRun(n.row.row) });
   }
 
   /** Counts a row as one more of a variant (it describes the department identically). */
   merge(variant: Variant, row: number): void {
     variant.count++;
-    addRow(variant.runs, row);
+    addRow(variant, row);
     this.state.mergedRows++;
   }
 
@@ -73,12 +73,12 @@ export class Groups {
   }
 
   /** With a member column: each department's member ids, by its index in the planner's rows. */
-  members(spec: ShapeSpec): Map<number, ReadonlySet<string>> | undefined {
+  members(spec: ShapeSpec): Map<number, readonly string[]> | undefined {
     if (spec.memberColumn === undefined) return undefined;
-    const out = new Map<number, ReadonlySet<string>>();
+    const out = new Map<number, readonly string[]>();
     this.list.forEach((g, idx) => {
-      // The sets themselves, not copies: an HRIS export has a member per row.
-      if (g.members && g.members.size > 0) out.set(idx, g.members);
+      // The lists themselves, not copies: an HRIS export has a member per row.
+      if (g.members && g.members.length > 0) out.set(idx, g.members);
     });
     return out;
   }

