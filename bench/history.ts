@@ -1,9 +1,11 @@
 /**
- * Storage cost of the department history (issue 13): one 10,000-department
- * import into a fresh MariaDB/MySQL database (every department `created`, a
- * history row each), then a second run that renames every department
- * (`updated`, only the changed field), and the table's size from
- * information_schema after ANALYZE TABLE, per history row.
+ * Storage cost of the department history (issues 13 and 15): one
+ * 10,000-department import into a fresh MariaDB/MySQL database (every
+ * department `created`: since migration 0015 one history row for the run's
+ * creates, each department pointing at it through created_history_id), then a
+ * second run that renames every department (`updated`, a row each holding
+ * only the changed field), and the table's size from information_schema after
+ * ANALYZE TABLE, per history row.
  *
  *   npx tsx bench/history.ts            # MYSQL_BENCH_URL, default mysql://root@127.0.0.1:3306
  *

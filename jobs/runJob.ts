@@ -67,6 +67,8 @@ export const RUN_FAILURE_OF: Record<ThrownErrorCode, RunFailureCode | null> = {
   INTERNAL_ERROR: 'INTERNAL_ERROR',
   JOB_LOST: 'JOB_LOST',
   RUN_ABANDONED: 'RUN_ABANDONED',
+  // Retrying the same transaction would run out of lock room again: the run says what to change.
+  DATABASE_CAPACITY: 'DATABASE_CAPACITY',
   USAGE_ERROR: 'INTERNAL_ERROR',
   CONFIG_INVALID: 'INTERNAL_ERROR',
   DATABASE_NOT_READY: 'INTERNAL_ERROR',

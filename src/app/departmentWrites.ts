@@ -20,7 +20,7 @@ import { normaliseRecord } from '../core/normalise/normaliseRow.js';
 import { type InputField, mapColumns } from '../core/normalise/vocabulary.js';
 import { changedFields } from '../core/plan/diff.js';
 import type { DepartmentRef } from '../adapters/db/departmentWrites.js';
-import type { DepartmentView, Repositories } from './ports.js';
+import type { DepartmentView, Repositories, Tx } from './ports.js';
 
 type Ports = Pick<Repositories, 'departmentWrites' | 'departmentReads' | 'lock' | 'history'>;
 
@@ -70,53 +70,66 @@ type Refusal =
 
 export type DepartmentWriteResult = { ok: true; department: DepartmentView } | Refusal;
 
+/** What a write inside the caller's transaction decided: the department's id, or why not (nothing written then). */
+export type DepartmentWriteOutcome = { ok: true; id: string } | Refusal;
+
 /**
  * The department as the API shows it, read after the transaction committed
  * (inside it, SQLite's single connection is the transaction's, and MySQL's
  * other connections would still see the old row).
  */
-async function answer(repos: Ports, organizationId: string, outcome: { ok: true; id: string } | Refusal): Promise<DepartmentWriteResult> {
+async function answer(repos: Ports, organizationId: string, outcome: DepartmentWriteOutcome): Promise<DepartmentWriteResult> {
   if (!outcome.ok) return outcome;
   const department = await repos.departmentReads.get(organizationId, outcome.id);
   if (!department) return { ok: false, code: 'DEPARTMENT_NOT_FOUND' };
   return { ok: true, department };
 }
 
-export async function updateDepartment(repos: Ports, req: DepartmentWriteRequest & { fields: Record<string, unknown> }): Promise<DepartmentWriteResult> {
+type UpdateRequest = DepartmentWriteRequest & { fields: Record<string, unknown> };
+
+/**
+ * Without `trx`: in its own transaction under the organization's lock, and
+ * answers the department as committed. With `trx` (the caller's, under that
+ * lock: the Authing face's move and field changes in one transaction), it
+ * writes there and answers the id; a refusal has written nothing, and the
+ * caller rolls back what it wrote before (by throwing).
+ */
+export async function updateDepartment(repos: Ports, req: UpdateRequest): Promise<DepartmentWriteResult>;
+export async function updateDepartment(repos: Ports, req: UpdateRequest, trx: Tx): Promise<DepartmentWriteOutcome>;
+export async function updateDepartment(repos: Ports, req: UpdateRequest, trx?: Tx): Promise<DepartmentWriteResult | DepartmentWriteOutcome> {
+  if (trx !== undefined) return updateIn(repos, req, trx);
+  const outcome = await repos.lock.withDepartmentWrite(req.organization.code, (t) => updateIn(repos, req, t), { timeoutSeconds: req.lockTimeoutSeconds });
+  return answer(repos, req.organization.id, outcome);
+}
+
+async function updateIn(repos: Ports, req: UpdateRequest, trx: Tx): Promise<DepartmentWriteOutcome> {
   const byField = mapColumns(Object.keys(req.fields)).columnsByField;
   const given = [...byField.keys()].filter((f): f is PatchableField => PATCHABLE_FIELDS.has(f as PatchableField));
   const org = req.organization;
-  const outcome = await repos.lock.withDepartmentWrite(
-    org.code,
-    async (trx): Promise<{ ok: true; id: string } | Refusal> => {
-      const before = await repos.departmentWrites.lockOne(trx, org.id, req.id);
-      if (!before) return { ok: false, code: 'DEPARTMENT_NOT_FOUND' };
-      // The normaliser wants a name; an update without one keeps the stored one.
-      const values: Record<string, unknown> = Object.assign(Object.create(null) as object, byField.has('name') ? {} : { name: before.name }, req.fields);
-      const record: SourceRecord = { row: 1, values };
-      const row = normaliseRecord(record, mapColumns(Object.keys(values)), { parentRef: 'id' });
-      const fields = row.row.fields;
-      if (row.issues.length > 0) return { ok: false, code: 'INVALID', issues: row.issues, fields };
-      const after: StoredDepartment = { ...before };
-      for (const field of given) (after as unknown as Record<string, unknown>)[field] = fields[field];
-      const changed = changedFields(before, after);
-      if (changed.length === 0) return { ok: true, id: before.id };
-      if (before.isActive && !after.isActive && (await repos.departmentWrites.hasActiveChildren(trx, org.id, before.id))) {
-        return { ok: false, code: 'DEPARTMENT_HAS_CHILDREN' };
-      }
-      if (!before.isActive && after.isActive && before.parentId !== null && !(await repos.departmentWrites.isActive(trx, org.id, before.parentId))) {
-        return { ok: false, code: 'PARENT_INACTIVE' };
-      }
-      const now = new Date();
-      const { conflict } = await repos.departmentWrites.update(trx, org, after, now);
-      if (conflict) return { ok: false, code: 'INVALID', issues: [conflictIssue(conflict)], fields };
-      const update: DepartmentUpdate = { before, after, changed };
-      await repos.history.record(trx, org.id, changesOfPlan({ creates: [], updates: [update], deactivations: [] }), req.origin, now);
-      return { ok: true, id: before.id };
-    },
-    { timeoutSeconds: req.lockTimeoutSeconds },
-  );
-  return answer(repos, org.id, outcome);
+  const before = await repos.departmentWrites.lockOne(trx, org.id, req.id);
+  if (!before) return { ok: false, code: 'DEPARTMENT_NOT_FOUND' };
+  // The normaliser wants a name; an update without one keeps the stored one.
+  const values: Record<string, unknown> = Object.assign(Object.create(null) as object, byField.has('name') ? {} : { name: before.name }, req.fields);
+  const record: SourceRecord = { row: 1, values };
+  const row = normaliseRecord(record, mapColumns(Object.keys(values)), { parentRef: 'id' });
+  const fields = row.row.fields;
+  if (row.issues.length > 0) return { ok: false, code: 'INVALID', issues: row.issues, fields };
+  const after: StoredDepartment = { ...before };
+  for (const field of given) (after as unknown as Record<string, unknown>)[field] = fields[field];
+  const changed = changedFields(before, after);
+  if (changed.length === 0) return { ok: true, id: before.id };
+  if (before.isActive && !after.isActive && (await repos.departmentWrites.hasActiveChildren(trx, org.id, before.id))) {
+    return { ok: false, code: 'DEPARTMENT_HAS_CHILDREN' };
+  }
+  if (!before.isActive && after.isActive && before.parentId !== null && !(await repos.departmentWrites.isActive(trx, org.id, before.parentId))) {
+    return { ok: false, code: 'PARENT_INACTIVE' };
+  }
+  const now = new Date();
+  const { conflict } = await repos.departmentWrites.update(trx, org, after, now);
+  if (conflict) return { ok: false, code: 'INVALID', issues: [conflictIssue(conflict)], fields };
+  const update: DepartmentUpdate = { before, after, changed };
+  await repos.history.record(trx, org.id, changesOfPlan({ creates: [], updates: [update], deactivations: [] }), req.origin, now);
+  return { ok: true, id: before.id };
 }
 
 function conflictIssue(field: 'name' | 'code' | 'openDepartmentId'): RowIssue {

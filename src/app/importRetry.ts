@@ -7,6 +7,7 @@
  * behind, and the source is opened afresh for each.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runFailureCodeOf } from '../core/errors.js';
 import { type ImportPorts, type ImportReport, type ImportRequest, type ImportSource, runImport } from './importService.js';
 import { markRunFailed } from './queuedRun.js';
 import { isTransientFault } from './transientFaults.js';
@@ -40,7 +41,7 @@ export async function runImportWithRetries(
       const again = !last && isTransientFault(err);
       if (!again) {
         // Not worth another attempt: close the run now, so the history never shows it running.
-        if (!last && runId !== undefined) await markRunFailed(repos, runId, 'INTERNAL_ERROR', repos.transactions.describeError(err)).catch(() => undefined);
+        if (!last && runId !== undefined) await markRunFailed(repos, runId, runFailureCodeOf(err), repos.transactions.describeError(err)).catch(() => undefined);
         throw err;
       }
       const pauseMs = retry.backoffMs * 2 ** (attempt - 1);

@@ -6,7 +6,7 @@
  * come from and how the report is shown. The pure stages are core/pipeline.ts.
  */
 import { createHash } from 'node:crypto';
-import { FileError, isFileError } from '../core/errors.js';
+import { FileError, isFileError, runFailureCodeOf } from '../core/errors.js';
 import { emptyCounts } from '../core/model.js';
 import { failedRecords, readShapedRows, type ShapedFile } from '../core/pipeline.js';
 import type { RunStatus } from '../core/runLifecycle.js';
@@ -175,7 +175,7 @@ async function failRun({ runs, transactions, webhooks }: Pick<Repositories, 'run
     // closed now, so the history never shows it running forever.
     if (req.failRunOnError) {
       // Trimmed: a driver error's message carries the whole SQL statement.
-      const error = { code: 'INTERNAL_ERROR', message: transactions.describeError(err) };
+      const error = { code: runFailureCodeOf(err), message: transactions.describeError(err) };
       await runs.finishRun(run.runId, { status: 'failed', counts: body.counts, error, warnings: body.warnings, ...from }).catch(() => undefined);
       await announceRunEnded({ runs, webhooks }, run.runId);
     }

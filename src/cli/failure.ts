@@ -44,6 +44,7 @@ export const EXIT_CODE_OF: Record<ThrownErrorCode, ExitCode> = {
   RUN_ABANDONED: EXIT.fileError,
   RUN_CANCELLED: EXIT.fileError,
   SOURCE_UNCHANGED: EXIT.ok,
+  DATABASE_CAPACITY: EXIT.fileError,
   USAGE_ERROR: EXIT.usage,
   CONFIG_INVALID: EXIT.usage,
   DATABASE_NOT_READY: EXIT.fileError,

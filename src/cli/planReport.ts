@@ -10,7 +10,6 @@ import { writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PlanPreview } from '../core/plan/preview.js';
-import { planReportCsv } from '../core/report/planCsv.js';
 import type { ImportReport } from '../core/runOutcome.js';
 
 const NO_PLAN: PlanPreview = { created: [], updated: [], moved: [], deactivated: [], membersOrphaned: [] };
@@ -22,5 +21,7 @@ export async function writePlanReport(path: string, report: Pick<ImportReport, '
     await writeFile(path, `${JSON.stringify({ runId: report.runId, status: report.status, dryRun: report.dryRun, counts: report.counts, plan })}\n`);
     return;
   }
+  // Loaded when a plan report is asked for: no part of an import's start-up.
+  const { planReportCsv } = await import('../core/report/planCsv.js');
   await pipeline(Readable.from(planReportCsv(plan)), createWriteStream(path));
 }

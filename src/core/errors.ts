@@ -63,6 +63,8 @@ export const RUN_FAILURE_CODES = {
   RUN_ABANDONED: 'The process running the import (a CLI killed or crashed) stopped renewing its lease; nothing of the run was written.',
   RUN_CANCELLED: 'The import was interrupted (SIGINT or SIGTERM): its transaction was rolled back, nothing of the run was written.',
   SOURCE_UNCHANGED: 'A scheduled sync found its source exactly as the last successful run imported it, so it skipped the run.',
+  DATABASE_CAPACITY:
+    "The database ran out of room for the transaction's row locks (MySQL/MariaDB error 1206): innodb_buffer_pool_size is too small for this import, or for it and the imports running beside it (see docs/operations.md).",
 } as const;
 export type RunFailureCode = keyof typeof RUN_FAILURE_CODES;
 
@@ -129,6 +131,15 @@ export class OrgsyncError extends Error {
 
 export function isOrgsyncError(err: unknown): err is OrgsyncError {
   return err instanceof OrgsyncError;
+}
+
+/**
+ * The code a run that stopped on `err` (not a file error) records: the
+ * error's own when it is a run failure (DATABASE_CAPACITY says what to
+ * change), INTERNAL_ERROR for anything else, its message kept beside it.
+ */
+export function runFailureCodeOf(err: unknown): RunFailureCode {
+  return isOrgsyncError(err) && Object.hasOwn(RUN_FAILURE_CODES, err.code) ? (err.code as RunFailureCode) : 'INTERNAL_ERROR';
 }
 
 export type RowErrorCode = keyof typeof ROW_ERROR_CODES;

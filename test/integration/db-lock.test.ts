@@ -7,11 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DatabaseCapacityError,
   type Db,
   isTransientDbError,
   LockTimeoutError,
   organizationLockName,
   organizationsRepo,
+  withDepartmentWrite,
   withOrganizationLock,
 } from '../../src/adapters/db/index.js';
 import { dialects, openSecondHandle, openTestDatabase, type TestDb } from '../support/db.js';
@@ -155,6 +157,31 @@ describe.each(dialects)('withOrganizationLock (%s)', (dialect) => {
     ).catch((e: unknown) => e);
     expect(isTransientDbError(err)).toBe(true);
     expect(attempts).toBe(3);
+  });
+
+  it('fails at once with DATABASE_CAPACITY when the lock table is full (error 1206), rolled back, for imports and API writes', async () => {
+    // mysql2's shape of the error; InnoDB raises it when row locks outgrow the buffer pool.
+    const lockTableFull = () => Object.assign(new Error('The total number of locks exceeds the lock table size'), { code: 'ER_LOCK_TABLE_FULL', errno: 1206, sqlState: 'HY000' });
+    const orgs = organizationsRepo(db);
+    for (const run of [withOrganizationLock, withDepartmentWrite]) {
+      const code = freshCode();
+      let attempts = 0;
+      const err = await run(
+        db,
+        code,
+        async (trx) => {
+          attempts += 1;
+          await orgs.create({ code, name: 'x', nameScope: 'organization' }, trx);
+          throw lockTableFull();
+        },
+        { timeoutSeconds: 5 },
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DatabaseCapacityError);
+      expect(err).toMatchObject({ code: 'DATABASE_CAPACITY', transient: false });
+      expect((err as Error).message).toContain('innodb_buffer_pool_size');
+      expect(attempts).toBe(1); // the same transaction would fill the lock table again
+      expect(await orgs.findByCode(code)).toBeUndefined(); // its write was rolled back
+    }
   });
 
   if (dialect === 'mysql') {

@@ -1,9 +1,9 @@
 /**
- * A create under a parent deeper than the ancestor chain the read round trip
- * walks on the server (adapters/db/departmentCreateSql.ts ANCESTOR_LEVELS,
- * kept under both servers' recursion limits): the ancestors above it are
- * read by one more statement, so the planner still sees the parent's whole
- * chain, and the department lands under it with the right path and depth.
+ * A create under a parent deeper than the ancestor levels the read round trip
+ * takes from the parent's path (adapters/db/departmentCreateSql.ts
+ * ANCESTOR_LEVELS): the ancestors above them are read by one more statement,
+ * so the planner still sees the parent's whole chain, and the department
+ * lands under it with the right path and depth.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositories } from '../../src/adapters/db/index.js';
@@ -39,7 +39,7 @@ describe('a create under a very deep parent on mysql', () => {
     await h?.close();
   });
 
-  it('reads the ancestors beyond the walked chain in one more statement, and stores the right path and depth', async () => {
+  it('reads the ancestors beyond the levels read in one more statement, and stores the right path and depth', async () => {
     const sent: { sql: string }[] = [];
     const onQuery = (q: { sql: string }) => sent.push(q);
     h.db.apiWrites!.on('query', onQuery);

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { RUN_FAILURE_OF } from '../../jobs/runJob.js';
 import { JobRegistryError } from '../../jobs/index.js';
 import { HTTP_STATUS_OF, toApiError } from '../../src/adapters/http/errors.js';
-import { LockTimeoutError } from '../../src/adapters/db/lock.js';
+import { DatabaseCapacityError, LockTimeoutError } from '../../src/adapters/db/lock.js';
 import { DatabaseCheckError } from '../../src/adapters/db/serverCheck.js';
 import { QueueUnavailableError } from '../../src/adapters/queue/redis.js';
 import { OutsideSourceRootError } from '../../src/adapters/sources/confine.js';
@@ -27,7 +27,7 @@ import { isTransientFault } from '../../src/app/transientFaults.js';
 import { UsageError } from '../../src/cli/context.js';
 import { cliFailureOf, EXIT_CODE_OF, wantsJson } from '../../src/cli/failure.js';
 import { ConfigError } from '../../src/config.js';
-import { FILE_ERROR_CODES, FileError, OPERATION_ERROR_CODES, OrgsyncError, RUN_FAILURE_CODES, THROWN_ERROR_CODES } from '../../src/core/errors.js';
+import { FILE_ERROR_CODES, FileError, OPERATION_ERROR_CODES, OrgsyncError, RUN_FAILURE_CODES, runFailureCodeOf, THROWN_ERROR_CODES } from '../../src/core/errors.js';
 
 const sorted = (keys: Iterable<string>) => [...keys].sort();
 
@@ -65,6 +65,7 @@ describe('the error registry and the faces', () => {
     [new PrivateAddressError('localhost', '127.0.0.1'), 'SOURCE_PRIVATE_ADDRESS', false],
     [new TransientSourceError('x'), 'SOURCE_TEMPORARILY_UNAVAILABLE', true],
     [new LockTimeoutError('acme', 10), 'ORGANIZATION_BUSY', true],
+    [new DatabaseCapacityError('acme', Object.assign(new Error('x'), { errno: 1206 })), 'DATABASE_CAPACITY', false],
     [new JobRegistryError('x'), 'JOB_REGISTRY_INVALID', false],
   ];
 
@@ -87,6 +88,16 @@ describe('the error registry and the faces', () => {
     const request = { headers: {}, routeOptions: {} } as Parameters<typeof toApiError>[1];
     expect(toApiError(new LockTimeoutError('acme', 10), request)).toMatchObject({ statusCode: 503, code: 'ORGANIZATION_BUSY' });
     expect(toApiError(new RunNotFoundError('run_1'), request)).toMatchObject({ statusCode: 404, code: 'RUN_NOT_FOUND' });
+    // The lock table full beside a large import: an API write is told to come back, not that it broke.
+    const full = toApiError(new DatabaseCapacityError('acme', new Error('x')), request);
+    expect(full).toMatchObject({ statusCode: 503, code: 'DATABASE_CAPACITY' });
+    expect(full?.headers).toEqual({ 'retry-after': '30' });
+    expect(cliFailureOf(new DatabaseCapacityError('acme', new Error('x')))).toMatchObject({ code: 'DATABASE_CAPACITY', exit: 1 });
+    expect(RUN_FAILURE_OF.DATABASE_CAPACITY).toBe('DATABASE_CAPACITY');
+    // A run that stops on it records the code; any other error stays INTERNAL_ERROR.
+    expect(runFailureCodeOf(new DatabaseCapacityError('acme', new Error('x')))).toBe('DATABASE_CAPACITY');
+    expect(runFailureCodeOf(new LockTimeoutError('acme', 10))).toBe('INTERNAL_ERROR');
+    expect(runFailureCodeOf(new Error('boom'))).toBe('INTERNAL_ERROR');
     // A 5xx never shows the error's own message.
     expect(toApiError(new DatabaseCheckError(['sql_mode is not strict']), request)?.message).not.toContain('sql_mode');
   });

@@ -2,6 +2,7 @@
  * Classifies driver errors (mysql2, better-sqlite3, knex) so callers can decide
  * whether to retry. Drivers signal the kind of failure through `code`/`errno`.
  */
+import { OrgsyncError } from '../../core/errors.js';
 
 interface DriverError {
   code?: unknown;
@@ -94,6 +95,35 @@ export function isConnectionError(err: unknown): boolean {
  */
 export function isTransientDbError(err: unknown): boolean {
   return isTransientConflict(err) || isConnectionError(err);
+}
+
+/**
+ * ER_LOCK_TABLE_FULL (1206): InnoDB keeps row locks in the buffer pool, and a
+ * transaction that locks more rows than the pool has room for fails with it.
+ * Seen with the default 128 MB pool while a 1,000,000-department import ran:
+ * the import's own locks filled it, and the small API writes beside it failed
+ * too. Not a conflict: the same import fails the same way on every attempt.
+ */
+export function isLockTableFull(err: unknown): boolean {
+  for (const e of chain(err)) if (e.code === 'ER_LOCK_TABLE_FULL' || e.errno === 1206) return true;
+  return false;
+}
+
+/**
+ * The lock table of the database is full (dbErrors.ts isLockTableFull). An
+ * import gets it for its own size, so it is not retried: the run fails with a
+ * code that says what to change. An API write gets it because of an import's
+ * locks beside it: the HTTP face answers 503 with a Retry-After.
+ */
+export class DatabaseCapacityError extends OrgsyncError {
+  override readonly name = 'DatabaseCapacityError';
+  constructor(organizationCode: string, cause: unknown) {
+    super(
+      'DATABASE_CAPACITY',
+      `the database ran out of room for row locks while writing organization "${organizationCode}" (error 1206): raise innodb_buffer_pool_size (see docs/operations.md), or import when no other large import runs`,
+      { cause },
+    );
+  }
 }
 
 /** A UNIQUE or PRIMARY KEY violation (ER_DUP_ENTRY, SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY). */

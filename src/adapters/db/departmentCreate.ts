@@ -103,14 +103,16 @@ export function departmentCreate(db: Db): DepartmentCreate {
         try {
           const parents = departmentsOf(got.results[parentsAt]);
           const fetched = [...parents, ...departmentsOf(got.results[candidatesAt])];
-          const missing = missingAncestors(parents, new Set(fetched.map((d) => d.id)));
-          if (missing.length > 0) {
-            // Deeper than the chain walks (or a path that disagrees with parent_id): one more read.
+          // Deeper than the levels read (or a path that disagrees with parent_id): more reads, until
+          // the view is closed under parent or a read finds nothing new (an id no row has).
+          for (let missing = missingAncestors(parents, fetched); missing.length > 0; missing = missingAncestors(parents, fetched)) {
             const more = new Batch();
             more.add(byIdsStatement(org.id, missing));
             const extra = await send(more);
             if (!extra.ok) throw extra.error;
-            fetched.push(...departmentsOf(extra.results[0]));
+            const found = departmentsOf(extra.results[0]);
+            if (found.length === 0) break;
+            fetched.push(...found);
           }
           const decision = await decide(fetched);
           const insert = decision.insert;

@@ -7,7 +7,9 @@ import type { DepartmentUpdate, ImportPlan, NameScope, Organization, StoredDepar
 import type { Db } from './connection.js';
 import { batches, chunks, DEPARTMENT_BATCH_BYTES, mapped, maxBatchRows } from './batch.js';
 import { TABLES } from './tables.js';
-import { type DepartmentRow, LOAD_COLUMNS, nameScopeKey, toDepartment, toDepartmentFromValues, toWriteValues, UPDATE_COLUMNS, WRITE_COLUMNS } from './departmentRows.js';
+import { type DepartmentRow, LOAD_COLUMNS, nameScopeKey, toDepartment, toWriteValues, UPDATE_COLUMNS, WRITE_COLUMNS } from './departmentRows.js';
+import { loadCheckedMysql } from './departmentLoad.js';
+import { type CountedStatement, sendInOrder } from './inOrder.js';
 import { multiRowInsert, sendBatch } from './multiRow.js';
 import { fromDbInteger, toDbDateTime } from './values.js';
 
@@ -60,23 +62,11 @@ export function departmentsRepo(db: Db) {
   /** Every department of the organization (active or not), in one query. */
   async function loadForOrganization(organizationId: string, trx?: Knex.Transaction): Promise<StoredDepartment[]> {
     const runner = trx ?? db.knex;
-    // MySQL/MariaDB: without the hint, `ORDER BY id` makes the optimizer walk
-    // the whole primary key (every organization's departments) once an
-    // organization holds more than a few percent of the table: measured on
-    // MariaDB 10.11 with eight 100,000-department organizations, 2.4 s of
-    // mostly page reads against 0.4 s through the organization's index plus a
-    // sort of its own rows. (Alone in the table, the hint costs ~0.15 s.)
-    const from = db.dialect === 'mysql' ? runner.raw('?? FORCE INDEX (??)', [TABLES.departments, 'departments_org_parent_idx']) : TABLES.departments;
-    const query = runner.from(from).select(LOAD_COLUMNS).where('organization_id', organizationId).orderBy('id');
+    // MySQL/MariaDB: streamed, with the paths compared by the database (departmentLoad.ts).
+    if (db.dialect === 'mysql') return loadCheckedMysql(runner, organizationId);
+    const query = runner.from(TABLES.departments).select(LOAD_COLUMNS).where('organization_id', organizationId).orderBy('id');
     // Converted in place (each database row is garbage as soon as it is
     // converted), all with one organization id string instead of one each.
-    if (db.dialect === 'mysql') {
-      // As arrays of values: mysql2 makes no object keyed by column per row.
-      const rows = (await query.options({ rowsAsArray: true })) as unknown[][];
-      const departments = rows as unknown as StoredDepartment[];
-      for (let i = 0; i < rows.length; i++) departments[i] = toDepartmentFromValues(rows[i]!, organizationId);
-      return departments;
-    }
     const rows = (await query) as DepartmentRow[];
     const departments = rows as unknown as StoredDepartment[];
     for (let i = 0; i < rows.length; i++) departments[i] = toDepartment(rows[i]!, organizationId);
@@ -118,22 +108,21 @@ export function departmentsRepo(db: Db) {
 
       const rekeyed = changes.filter((u) => changesUniqueKeys(u, org.nameScope)).map((u) => u.after.id);
       // Rows are built one batch at a time, so a large import never holds a
-      // second copy of every department as database rows.
-      function* statements(): Generator<Knex.QueryBuilder | Knex.Raw> {
+      // second copy of every department as database rows; on MySQL the next
+      // batch is built and queued while the server writes the one before (inOrder.ts).
+      function* statements(): Generator<CountedStatement> {
         for (const ids of chunks(rekeyed, rowsPerBatch)) {
           // By primary key only (assertPlanBelongsTo vouched for the ids): an extra
           // organization_id condition makes SQLite scan the organization per statement.
-          yield table(trx)
+          const statement = table(trx)
             .whereIn('id', ids)
             .update({ code: null, open_department_id: null, name_scope_key: placeholderKey(trx) });
+          yield { statement, rows: 0 };
         }
         const toRow = (d: StoredDepartment) => toWriteValues(d, org, runId, at);
         const toCreatedRow = (d: StoredDepartment) => toWriteValues(d, org, runId, at, createdHistoryId);
-        // The code after each yield runs once the statement has been awaited: its rows are written.
-        let written = 0;
         for (const batch of batches(mapped(plan.creates, toCreatedRow), rowsPerBatch, DEPARTMENT_BATCH_BYTES)) {
-          yield sendBatch(trx, insertStatement, batch);
-          onWritten?.((written += batch.length));
+          yield { statement: sendBatch(trx, insertStatement, batch), rows: batch.length };
         }
         for (const batch of batches(
           mapped(changes, (u) => toRow(u.after)),
@@ -143,11 +132,13 @@ export function departmentsRepo(db: Db) {
           // On MySQL the row conflicts on the primary key first (InnoDB checks
           // the clustered index before secondary unique indexes), so this always
           // updates the row with that id.
-          yield sendBatch(trx, upsertStatement, batch);
-          onWritten?.((written += batch.length));
+          yield { statement: sendBatch(trx, upsertStatement, batch), rows: batch.length };
         }
       }
-      for (const statement of statements()) await statement;
+      let written = 0;
+      await sendInOrder(db.dialect, statements(), (rows) => {
+        if (rows > 0) onWritten?.((written += rows));
+      });
 
       return { inserted: plan.creates.length, updated: plan.updates.length, deactivated: plan.deactivations.length };
     },

@@ -27,7 +27,7 @@ export {
   type UnfinishedJobRun,
 } from './importRuns.js';
 export { STAGING_CHUNK_BYTES, type StagedBytes, type StagingKind, type StagingRepo, stagingRepo } from './staging.js';
-export { type LockOptions, LockTimeoutError, organizationLockName, withDepartmentWrite, withOrganizationLock } from './lock.js';
+export { DatabaseCapacityError, type LockOptions, LockTimeoutError, organizationLockName, withDepartmentWrite, withOrganizationLock } from './lock.js';
 export { describeError, isConnectionError, isDuplicateKeyError, isTransientConflict, isTransientDbError } from './dbErrors.js';
 export { type MembersRepo, membersRepo } from './members.js';
 export { TABLES } from './tables.js';

@@ -24,12 +24,12 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import type { Db } from './connection.js';
-import { isTransientConflict } from './dbErrors.js';
+import { DatabaseCapacityError, isLockTableFull, isTransientConflict } from './dbErrors.js';
 import { ensureLockRow, lockOrganizationRow, type RowLockMode } from './organizationRowLock.js';
 import { Semaphore, withSqliteLock } from './sqliteLock.js';
 import { OrgsyncError } from '../../core/errors.js';
 
-export { isTransientDbError } from './dbErrors.js';
+export { DatabaseCapacityError, isTransientDbError } from './dbErrors.js';
 
 export class LockTimeoutError extends OrgsyncError {
   override readonly name = 'LockTimeoutError';
@@ -184,6 +184,7 @@ async function withAttempts<T>(db: Db, organizationCode: string, mode: RowLockMo
       return await attempt(name, deadline, timeout, acquired);
     } catch (err) {
       if (err instanceof LockTimeoutError) LOCK_STATS.timeouts += 1;
+      if (isLockTableFull(err)) throw new DatabaseCapacityError(organizationCode, err);
       if (err instanceof LockTimeoutError || !isTransientConflict(err)) throw err;
       if (n >= MAX_ATTEMPTS[mode]) throw mode === 'shared' ? new WriteConflictError(organizationCode, n, err) : err;
       await sleep(Math.min(50 * 2 ** (n - 1), 400) + Math.random() * 50);

@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import { type MembersPlan, memberships, type Organization } from '../../core/model.js';
 import type { Db } from './connection.js';
 import { batches, chunks, mapped, maxBatchRows } from './batch.js';
+import { sendInOrder } from './inOrder.js';
 import { TABLES } from './tables.js';
 import { toDbDateTime } from './values.js';
 
@@ -44,7 +45,8 @@ export function membersRepo(db: Db) {
         if (ids) ids.push(c.departmentId);
         else byCount.set(c.memberCount, [c.departmentId]);
       }
-      // Membership rows are built one batch at a time (an HRIS export has one per employee).
+      // Membership rows are built one batch at a time (an HRIS export has one per employee);
+      // on MySQL the next statement is built and queued while the server runs the one before (inOrder.ts).
       function* statements(): Generator<Knex.QueryBuilder> {
         // Row-value IN: (department_id, member_id) IN ((?, ?), ...), on MySQL/MariaDB and SQLite alike.
         for (const batch of batches(memberships(plan.removes), rowsPerBatch)) {
@@ -70,7 +72,7 @@ export function membersRepo(db: Db) {
           }
         }
       }
-      for (const statement of statements()) await statement;
+      await sendInOrder(db.dialect, mapped(statements(), (statement) => ({ statement, rows: 0 })));
     },
   };
 }

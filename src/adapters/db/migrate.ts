@@ -46,8 +46,32 @@ export async function migrateRollbackAll(db: Db): Promise<void> {
   await db.knex.migrate.rollback(migratorConfig(db), true);
 }
 
-/** Names of the migrations not yet applied, in order (empty when the schema is current). */
+/**
+ * Names of the migrations not yet applied, in order (empty when the schema is
+ * current); every CLI command on MySQL/MariaDB asks before it starts. One
+ * SELECT: knex's `migrate.list()` sent four statements (two information_schema
+ * lookups, the lock table, the list) and loaded its migrator, 16-30 ms of CPU
+ * and 16-90 ms of wall time per command under load (2026-12-05), against ~4 ms.
+ * Like knex's list, a database that applied a migration this version does not
+ * know (a newer orgsync migrated it) is refused with knex's message; unlike it,
+ * nothing is created when the history table is missing: all are pending then.
+ */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const [, pending] = (await db.knex.migrate.list(migratorConfig(db))) as [unknown[], OrgsyncMigration[]];
-  return pending.map((m) => m.name);
+  let rows: { name: unknown }[];
+  try {
+    rows = (await db.knex.select('name').from(MIGRATIONS_TABLE).orderBy('id')) as { name: unknown }[];
+  } catch (err) {
+    if (isMissingTable(err)) return MIGRATIONS.map((m) => m.name);
+    throw err;
+  }
+  const applied = new Set(rows.map((r) => String(r.name)));
+  const unknown = [...applied].filter((name) => !MIGRATIONS.some((m) => m.name === name));
+  if (unknown.length > 0) throw new Error(`The migration directory is corrupt, the following files are missing: ${unknown.join(', ')}`);
+  return MIGRATIONS.filter((m) => !applied.has(m.name)).map((m) => m.name);
+}
+
+/** MySQL/MariaDB ER_NO_SUCH_TABLE, or SQLite's "no such table". */
+function isMissingTable(err: unknown): boolean {
+  const e = err as { errno?: unknown; code?: unknown; message?: unknown };
+  return e.errno === 1146 || e.code === 'ER_NO_SUCH_TABLE' || (typeof e.message === 'string' && /no such table/i.test(e.message));
 }

@@ -154,6 +154,7 @@ export const HTTP_STATUS_OF: Record<ThrownErrorCode, number> = {
   SOURCE_TEMPORARILY_UNAVAILABLE: 503,
   // Another import of the organization holds its lock: a later attempt will work.
   ORGANIZATION_BUSY: 503,
+  DATABASE_CAPACITY: 503,
   JOB_REGISTRY_INVALID: 500,
   INVALID_WEBHOOK: 400,
   WEBHOOK_NOT_FOUND: 404,
@@ -170,6 +171,9 @@ export const HTTP_STATUS_OF: Record<ThrownErrorCode, number> = {
  */
 export const RETRY_AFTER_SECONDS_OF: Partial<Record<ThrownErrorCode, number>> = {
   ORGANIZATION_BUSY: 5,
+  // The lock table fills while a large import holds its locks: a small write
+  // succeeds once that transaction ends, which takes longer than a lock wait.
+  DATABASE_CAPACITY: 30,
 };
 
 /** The message an API user gets for a 5xx: nothing of the server's insides. */

@@ -10,7 +10,7 @@ import { importInProcess } from '../../app/inProcessImport.js';
 import { type CancelSwitch, cancelSwitch, EXIT_CODE_OF_SIGNAL, RunCancelledError, type StopSignal } from '../../app/runCancellation.js';
 import { fileSource } from '../../adapters/sources/file.js';
 import type { TextEncoding } from '../../core/read/decode.js';
-import { type CsvStyle, csvStyleOf, DEFAULT_CSV_STYLE, errorReportBytes, reportFormatOf } from '../../core/report/reportStyle.js';
+import type { CsvStyle } from '../../core/report/reportStyle.js';
 import { exitCodeOf, renderReport, reportJson } from '../render.js';
 import { config, withRepositories, UsageError } from '../context.js';
 import { isStdin, readStdin, STDIN_NAME } from '../stdinSource.js';
@@ -147,8 +147,16 @@ function withinRowCeiling<T extends { maxRows?: number | undefined }>(options: T
   return options;
 }
 
+/**
+ * The report writers (CSV and .xlsx: csv-stringify, fflate and their modules),
+ * loaded only when --report is given: an import without one does not load them
+ * at start-up.
+ */
+const reportWriters = () => import('../../core/report/reportStyle.js');
+
 /** The input's delimiter, encoding and BOM, so the CSV report matches the file it fixes (src/core/report/reportStyle.ts). */
 async function csvStyleOfFile(file: string, encoding: TextEncoding | undefined): Promise<CsvStyle | undefined> {
+  const { csvStyleOf } = await reportWriters();
   const handle = await openFile(file).catch(() => undefined);
   if (!handle) return undefined;
   try {
@@ -161,6 +169,7 @@ async function csvStyleOfFile(file: string, encoding: TextEncoding | undefined):
 
 /** `--report FILE`: .json, .xlsx or .csv by its extension; otherwise the input's own kind (a workbook for a workbook). */
 export async function writeReportFile(path: string, report: ImportReport, csvStyle?: CsvStyle): Promise<void> {
+  const { DEFAULT_CSV_STYLE, errorReportBytes, reportFormatOf } = await reportWriters();
   const failed = report.rowResults.filter((r) => isFailedOrSkipped(r.action));
   const format = reportFormatOf(path, report.format);
   if (format === 'json') {

@@ -85,7 +85,21 @@ function staysAsStored(ctx: PlanContext, e: Entity): boolean {
     return false;
   }
   s.finalId = base.id;
+  shareRowText(base, given);
   return true;
+}
+
+/**
+ * A department that stays as stored holds the same name and description
+ * twice: the database's strings and the row's (kept for replanning). The
+ * stored object takes the row's (the same text: compared above), so the
+ * database's copies are garbage from here on: ~80 bytes a department (the
+ * bench's rows) that later stages and a replan's collections need not keep.
+ * (Codes stay: the lookup's index holds the stored code string anyway.)
+ */
+function shareRowText(base: StoredDepartment, given: Partial<DepartmentFields>): void {
+  if (given.name !== undefined) base.name = given.name;
+  if (typeof given.description === 'string') base.description = given.description;
 }
 
 /** A value the row gives (not undefined: absent) that is not the stored one. */

@@ -13,7 +13,7 @@
  * the same for both; only what the list holds differs.
  */
 import type { StoredDepartment } from '../model.js';
-import { shareStoredPaths } from './storedPaths.js';
+import { checkedStoredOf, indexOfIds, shareStoredPaths } from './storedPaths.js';
 
 export interface StoredLookup {
   /**
@@ -68,12 +68,16 @@ export function parentNameKey(parentId: string | null, name: string): string {
  * stored paths in place (storedPaths.ts).
  */
 class ListLookup implements StoredLookup {
-  /** Id, code, openDepartmentId -> position in `list`. */
-  private readonly ids = new Map<string, number>();
+  /**
+   * Id, code, openDepartmentId -> position in `list`. The id index is made on
+   * first use when the list came with its parents found already (a checked
+   * load, storedPaths.ts): only rows and references by id need it.
+   */
+  private idIndex: Map<string, number> | undefined;
   private readonly codes = new Map<string, number>();
   private readonly openIds = new Map<string, number>();
   /** One department per id (the last of duplicates, at the first one's position). */
-  private readonly list: StoredDepartment[] = [];
+  private readonly list: StoredDepartment[];
   private readonly parents: Int32Array;
   private readonly inconsistent: ReadonlySet<StoredDepartment>;
   private names: Map<string, StoredDepartment> | undefined;
@@ -83,7 +87,23 @@ class ListLookup implements StoredLookup {
     given: readonly StoredDepartment[],
     readonly complete: boolean,
   ) {
-    const { ids, list } = this;
+    // A load whose paths the database compared (storedPaths.ts) made the id index and
+    // parents already: ids are unique there (the primary key), so positions are indexes.
+    const checked = checkedStoredOf(given);
+    if (checked) {
+      this.idIndex = checked.ids;
+      this.list = given as StoredDepartment[];
+      this.parents = checked.parents;
+      this.inconsistent = checked.inconsistent;
+      for (let at = 0; at < given.length; at++) {
+        const d = given[at]!;
+        if (d.code !== null) this.codes.set(d.code, at);
+        if (d.openDepartmentId !== null) this.openIds.set(d.openDepartmentId, at);
+      }
+      return;
+    }
+    const ids = (this.idIndex = new Map<string, number>());
+    const list: StoredDepartment[] = (this.list = []);
     for (const d of given) {
       let at = ids.get(d.id);
       if (at === undefined) {
@@ -101,6 +121,10 @@ class ListLookup implements StoredLookup {
       this.parents[i] = parentId === null ? ROOT_POSITION : (ids.get(parentId) ?? NOT_HELD);
     }
     this.inconsistent = shareStoredPaths(list, this.parents);
+  }
+
+  private get ids(): Map<string, number> {
+    return (this.idIndex ??= indexOfIds(this.list));
   }
 
   get size(): number {

@@ -8,6 +8,7 @@
 
 /** Number of line breaks in `text[start, end)`. A `\r\n` pair counts once. */
 export function countLineBreaks(text: string, start = 0, end = text.length): number {
+  if (start === 0 && end >= text.length) return countAllLineBreaks(text);
   // A plain loop: indexOf would scan past `end` (to the end of a huge text) when
   // the range holds no `\r`, which made per-record counting quadratic.
   let breaks = 0;
@@ -18,6 +19,19 @@ export function countLineBreaks(text: string, start = 0, end = text.length): num
     // `end - 1` whose LF lies outside the range still ends a line.
     else if (c === 13 && (i + 1 >= end || text.charCodeAt(i + 1) !== 10)) breaks++;
   }
+  return breaks;
+}
+
+/**
+ * Line breaks in the whole of `text`, by native searches: the decoder counts
+ * every chunk of the file (for the line of an encoding error), and on the
+ * 100,000-row bench file (6 MB) this took 1-9 ms where the loop below took 10-18.
+ */
+function countAllLineBreaks(text: string): number {
+  let breaks = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) breaks++;
+  // Lone CRs only: most files have none, and then this is one search.
+  for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) breaks++;
   return breaks;
 }
 

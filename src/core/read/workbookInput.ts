@@ -6,7 +6,6 @@
  */
 import { FileError } from '../errors.js';
 import type { SourceRecord } from '../model.js';
-import { readXlsx } from './xlsx.js';
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const OLE_MAGIC = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
@@ -113,5 +112,7 @@ export async function readWorkbook(source: AsyncIterable<Uint8Array>, options: {
   if (!startsWith(bytes, ZIP_MAGIC)) {
     throw new FileError('CORRUPT_WORKBOOK', 'the file is named as an Excel workbook but is not one (it does not start as a zip archive); open it in Excel and save it again as .xlsx');
   }
+  // Loaded here, not with the reader: the zip and XML modules (and fflate) are no part of a CSV import's start-up.
+  const { readXlsx } = await import('./xlsx.js');
   return readXlsx(bytes, options);
 }

@@ -19,8 +19,10 @@ export function shapeFlat(state: ShapeState, record: SourceRecord): void {
       declared.kind === 'root' || declared.kind === 'ref'
         ? { kind: 'link', idx: record.nestedIn, declared }
         : { kind: 'link', idx: record.nestedIn };
+    state.rows.push(n);
+    return;
   }
-  state.rows.push(n);
+  state.rows.push(state.keep(n, record));
 }
 
 /** Flat, aggregated: rows grouped by the department's key (id, openDepartmentId, code, else name). */

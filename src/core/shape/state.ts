@@ -10,6 +10,8 @@ import { containsLoneSurrogate, LONE_SURROGATE_MESSAGE, printable } from '../nor
 import { isBlank } from '../normalise/values.js';
 import { unknownColumnNote } from '../normalise/columnSuggest.js';
 import { ColumnResolver } from './columns.js';
+import { RawCompactor } from './derivedRaw.js';
+import { SharedParentRefs } from './sharedRefs.js';
 import type { RejectedRow } from './shaped.js';
 import type { ShapeSpec } from './spec.js';
 import { rowLabel } from './variants.js';
@@ -36,6 +38,21 @@ export class ShapeState {
     if (seen) seen.count++;
     else this.cleaned.set(key, { row, change: c, count: 1 });
   }
+
+  /** Rows whose record they rebuild keep no record (derivedRaw.ts); made on first use. */
+  private compactor: RawCompactor | undefined;
+
+  /** `n` as the planner keeps it: without its record when the row rebuilds it. Once `n` is final. */
+  keep(n: NormalisedRow, record: SourceRecord): NormalisedRow {
+    // A row with issues will be in the report: it keeps its record as read.
+    if (n.issues.length > 0) return n;
+    n.row.parent = this.parents.shared(n.row.parent);
+    n.row = (this.compactor ??= new RawCompactor(this.resolver.mapping)).compact(n.row, record);
+    return n;
+  }
+
+  /** Siblings' parent references, one object each (sharedRefs.ts). */
+  private readonly parents = new SharedParentRefs();
 
   normalise(record: SourceRecord): NormalisedRow {
     const n = normaliseRecord(record, this.resolver.mapping, { parentRef: this.spec.parentRef, cleanNames: this.spec.cleanNames });

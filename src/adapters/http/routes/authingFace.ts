@@ -14,10 +14,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createDepartment } from '../../../app/createDepartment.js';
-import { deactivateDepartment, type DepartmentWriteResult, updateDepartment } from '../../../app/departmentWrites.js';
+import { deactivateDepartment, type DepartmentWriteOutcome, type DepartmentWriteResult, updateDepartment } from '../../../app/departmentWrites.js';
 import { listDepartments } from '../../../app/listDepartments.js';
 import { reparentDepartment } from '../../../app/reparentDepartment.js';
-import type { DepartmentView } from '../../../app/ports.js';
+import type { DepartmentView, Tx } from '../../../app/ports.js';
 import { UNKNOWN_ACTOR } from '../../../core/history/changes.js';
 import type { Organization } from '../../../core/model.js';
 import { fieldForColumn, type InputField } from '../../../core/normalise/vocabulary.js';
@@ -82,7 +82,7 @@ function origin(request: FastifyRequest) {
   return { runId: null, requestId: String(request.id), actor: request.principal?.tokenId ?? UNKNOWN_ACTOR };
 }
 
-function refusal(result: Exclude<DepartmentWriteResult, { ok: true }>, id: string): ApiError {
+function refusal(result: Exclude<DepartmentWriteResult | DepartmentWriteOutcome, { ok: true }>, id: string): ApiError {
   switch (result.code) {
     case 'DEPARTMENT_NOT_FOUND':
       return departmentNotFound(id);
@@ -179,7 +179,8 @@ export function authingFaceRoutes(deps: AppDeps): (scope: FastifyInstance) => vo
           summary: 'Update a department (Authing ManagementClient.updateDepartment)',
           description:
             'Changes the given fields with the importer\'s rules; status false deactivates, true reactivates; parentDepartmentId moves the ' +
-            'department with its subtree (the move, then the field changes: two steps, each atomic).',
+            'department with its subtree. The move and the field changes are one transaction (fields checked against the new parent): ' +
+            'a refusal of either writes nothing.',
           body: AuthingUpdateBody,
           response: { 200: AuthingDepartmentAnswer, ...failures },
         },
@@ -192,27 +193,43 @@ export function authingFaceRoutes(deps: AppDeps): (scope: FastifyInstance) => vo
         const target = await findAuthingDepartment(repos, org, request.body.departmentId, idType);
         if (!target) throw departmentNotFound(request.body.departmentId);
         const parentRef = request.body.parentDepartmentId;
-        if (parentRef !== undefined && parentRef !== (target.parentId ?? ROOT)) {
-          const moved = await reparentDepartment(repos, {
-            organization: org,
-            departmentId: target.id,
-            parentRef,
-            parentIdType: idType,
-            lockTimeoutSeconds,
-            actor: origin(request).actor,
-            requestId: String(request.id),
-          });
-          if (!moved.ok) throw new ApiError(409, moved.code, moved.message, { field: 'parentDepartmentId' });
-        }
+        const moving = parentRef !== undefined && parentRef !== (target.parentId ?? ROOT);
         const fields: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(body)) {
           const field = fieldForColumn(key);
           const patchKey = field === undefined || field === 'ignored' ? undefined : PATCH_KEY[field];
           if (patchKey !== undefined) fields[patchKey] = value;
         }
-        if (Object.keys(fields).length > 0) {
-          const result = await updateDepartment(repos, { organization: org, id: target.id, fields, lockTimeoutSeconds, origin: origin(request) });
-          if (!result.ok) throw refusal(result, request.body.departmentId);
+        const changing = Object.keys(fields).length > 0;
+        // The move, then the fields (their checks see the new parent), in one
+        // transaction: a refusal of either is thrown, which rolls back both.
+        if (moving || changing) {
+          const write = async (trx: Tx) => {
+            const update = async () => {
+              const result = await updateDepartment(repos, { organization: org, id: target.id, fields, lockTimeoutSeconds, origin: origin(request) }, trx);
+              if (!result.ok) throw refusal(result, request.body.departmentId);
+            };
+            if (moving) {
+              const move = () =>
+                reparentDepartment(
+                  repos,
+                  { organization: org, departmentId: target.id, parentRef, parentIdType: idType, lockTimeoutSeconds, actor: origin(request).actor, requestId: String(request.id) },
+                  trx,
+                );
+              let moved = await move();
+              // The old name taken among the new siblings, and the request renames it: the
+              // rename first (the refused move wrote nothing: its first statement failed).
+              const renameFirst = !moved.ok && moved.code === 'DEPARTMENT_NAME_CONFLICT' && 'name' in fields;
+              if (renameFirst) {
+                await update();
+                moved = await move();
+              }
+              if (!moved.ok) throw new ApiError(409, moved.code, moved.message, { field: 'parentDepartmentId' });
+              if (renameFirst) return;
+            }
+            if (changing) await update();
+          };
+          await repos.lock.withDepartmentWrite(org.code, write, { timeoutSeconds: lockTimeoutSeconds });
         }
         return authingSuccess(request, await present(org, await reread(org, target.id)));
       },

@@ -1,0 +1,90 @@
+/**
+ * composeCheckedPaths (core/plan/storedPaths.ts): the paths of a load whose
+ * paths the database compared are built as shared strings, parents found by
+ * binary search over ids in order (an index of ids only when they are not in
+ * order, or when a lookup is asked by id), and the lookup over the list
+ * answers as it does over a list it checks itself.
+ */
+import { describe, expect, it } from 'vitest';
+import type { StoredDepartment } from '../../src/core/model.js';
+import { completeLookup } from '../../src/core/plan/storedLookup.js';
+import { checkedStoredOf, composeCheckedPaths } from '../../src/core/plan/storedPaths.js';
+import { ORG } from '../support/planHarness.js';
+
+function dept(id: string, parent: StoredDepartment | null, path?: string): StoredDepartment {
+  return {
+    id,
+    organizationId: ORG.id,
+    parentId: parent?.id ?? null,
+    path: path ?? `${parent?.path ?? ''}/${id}`,
+    depth: parent ? parent.depth + 1 : 0,
+    memberCount: 0,
+    name: id,
+    description: null,
+    code: `C${id}`,
+    openDepartmentId: null,
+    location: null,
+    i18n: null,
+    customData: null,
+    leaderUserIds: null,
+    postIds: null,
+    isVirtual: false,
+    isActive: true,
+    color: null,
+    tenantId: null,
+  };
+}
+
+/** A tree, the list ordered as `order` says, with every path but `wrong`'s replaced by a placeholder (as the load gives it). */
+function loaded(order: (ids: string[]) => string[], wrong?: string) {
+  const a = dept('dept_a', null);
+  const b = dept('dept_b', a);
+  const c = dept('dept_c', b);
+  const d = dept('dept_d', a, wrong === 'dept_d' ? '/dept_x/dept_d' : undefined);
+  const e = dept('dept_e', d);
+  const byId = new Map([a, b, c, d, e].map((x) => [x.id, x]));
+  const expected = new Map([...byId].map(([id, x]) => [id, x.path]));
+  const list = order([...byId.keys()]).map((id) => ({ ...byId.get(id)! }));
+  const checked = new Uint8Array(list.length);
+  list.forEach((x, i) => {
+    // The database: consistent when the path is the parent's stored path plus the id.
+    const parent = list.find((p) => p.id === x.parentId);
+    checked[i] = (parent ? x.path === `${parent.path}/${x.id}` : x.path === `/${x.id}`) ? 1 : 0;
+  });
+  list.forEach((x, i) => {
+    if (checked[i] === 1) x.path = '';
+  });
+  return { list, checked, expected };
+}
+
+describe('composeCheckedPaths', () => {
+  it.each([
+    ['in id order (parents by binary search)', (ids: string[]) => ids, false],
+    ['out of order (an index of ids)', (ids: string[]) => [...ids].reverse(), true],
+  ])('builds each path and parent %s', (_what, order, indexed) => {
+    const { list, checked, expected } = loaded(order);
+    const result = composeCheckedPaths(list, checked);
+    expect(result.ids !== undefined).toBe(indexed);
+    expect(Object.fromEntries(list.map((x) => [x.id, x.path]))).toEqual(Object.fromEntries(expected));
+    expect(result.inconsistent.size).toBe(0);
+    expect(checkedStoredOf(list)).toBe(result);
+    const lookup = completeLookup(list);
+    // By id: answered through an index made on first use.
+    expect(lookup.byId('dept_c')?.path).toBe(expected.get('dept_c'));
+    expect(lookup.positionBy('id', 'dept_e')).toBe(list.findIndex((x) => x.id === 'dept_e'));
+    expect(lookup.byId('dept_nope')).toBeUndefined();
+    expect(lookup.at(lookup.parentPosition(lookup.positionBy('id', 'dept_c'))).id).toBe('dept_b');
+    expect(lookup.parentPosition(lookup.positionBy('code', 'Cdept_a'))).toBe(-1);
+  });
+
+  it('keeps a path the database found inconsistent as it was stored, and lists it', () => {
+    const { list, checked } = loaded((ids) => ids, 'dept_d');
+    const result = composeCheckedPaths(list, checked);
+    const d = list.find((x) => x.id === 'dept_d')!;
+    expect(d.path).toBe('/dept_x/dept_d');
+    expect([...result.inconsistent]).toEqual([d]);
+    // Its child's stored path is its parent's stored path plus its id: built on the parent's text as stored.
+    expect(list.find((x) => x.id === 'dept_e')!.path).toBe('/dept_x/dept_d/dept_e');
+    expect(completeLookup(list).hasInconsistentPath(d)).toBe(true);
+  });
+});
