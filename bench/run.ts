@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clearBenchQueue, resetDatabase as resetDb, servicesUp as upOrThrow, versions } from './backends.js';
+import { clearBenchQueue, dropDatabase as dropDb, resetDatabase as resetDb, servicesUp as upOrThrow, versions } from './backends.js';
 import { hrisCsv, leaves, pick, randomTree, rng, safeNewParent, treeCsv } from './generate.js';
 import { runApi } from './api.js';
 import { runIssue15, type Target } from './issue15.js';
@@ -245,6 +245,11 @@ if (wanted(11)) {
     // The 100,000-row comparisons need a size below 1,000,000 (`--sizes 1000000` alone used to crash here).
     size: sizes.some((x) => x < LARGE) ? Math.max(...sizes.filter((x) => x < LARGE)) : 100_000,
     resetDatabase,
+    resetOtherDatabase: async (name: string) => {
+      await resetDb(backends, name);
+      return `${baseUrl}/${name}`;
+    },
+    dropOtherDatabase: (name: string) => dropDb(backends, name),
     measure,
     record,
     hrisLargeRss: () => {
