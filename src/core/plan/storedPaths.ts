@@ -39,14 +39,8 @@ export function shareStoredPaths(stored: readonly StoredDepartment[], parents: I
       ok[i] = 1;
     } else inconsistent.add(d);
   }
-  // Parents before children (a counting sort by depth: no list per department),
-  // so each parent's path is shared before its children's are built on it.
-  const start = new Int32Array(maxDepth + 2);
-  for (const d of stored) start[Math.max(0, d.depth) + 1]!++;
-  for (let i = 1; i < start.length; i++) start[i]! += start[i - 1]!;
-  const order = new Int32Array(stored.length);
-  for (let i = 0; i < stored.length; i++) order[start[Math.max(0, stored[i]!.depth)]!++] = i;
-  for (const i of order) {
+  // Parents before children, so each parent's path is shared before its children's are built on it.
+  for (const i of byDepth(stored, maxDepth)) {
     const d = stored[i]!;
     if (ok[i] !== 1 || d.parentId === null) continue;
     const parent = stored[parents[i]!]!;
@@ -101,13 +95,8 @@ export function composeCheckedPaths(stored: StoredDepartment[], checked: Uint8Ar
       throw new Error(`stored paths: department ${d.id} was checked against a parent the list does not hold`);
     }
   }
-  // Parents before children (a counting sort by depth), so each parent's path is complete before its children's.
-  const start = new Int32Array(maxDepth + 2);
-  for (const d of stored) start[Math.max(0, d.depth) + 1]!++;
-  for (let i = 1; i < start.length; i++) start[i]! += start[i - 1]!;
-  const order = new Int32Array(stored.length);
-  for (let i = 0; i < stored.length; i++) order[start[Math.max(0, stored[i]!.depth)]!++] = i;
-  for (const i of order) {
+  // Parents before children, so each parent's path is complete before its children's are built on it.
+  for (const i of byDepth(stored, maxDepth)) {
     if (checked[i] !== 1) continue;
     const d = stored[i]!;
     if (d.parentId === null) {
@@ -154,4 +143,14 @@ function binarySearch(stored: readonly StoredDepartment[], id: string): number {
 export function checkedStoredOf(stored: readonly StoredDepartment[]): CheckedStored | undefined {
   const c = checkedLists.get(stored);
   return c !== undefined && c.parents.length === stored.length ? c : undefined;
+}
+
+/** Positions of `stored` by depth, shallowest first: a counting sort (no list per department). */
+function byDepth(stored: readonly { depth: number }[], maxDepth: number): Int32Array {
+  const start = new Int32Array(maxDepth + 2);
+  for (const d of stored) start[Math.max(0, d.depth) + 1]!++;
+  for (let i = 1; i < start.length; i++) start[i]! += start[i - 1]!;
+  const order = new Int32Array(stored.length);
+  for (let i = 0; i < stored.length; i++) order[start[Math.max(0, stored[i]!.depth)]!++] = i;
+  return order;
 }
