@@ -92,6 +92,7 @@ export const OPERATION_ERROR_CODES = {
   SOURCE_PRIVATE_ADDRESS: 'The source URL is on a loopback, private or link-local address (see ORGSYNC_SOURCE_ALLOW_PRIVATE).',
   SOURCE_TEMPORARILY_UNAVAILABLE: 'The source server or the network failed in a way a later attempt may not.',
   ORGANIZATION_BUSY: 'Another import of the organization held its lock for longer than the lock timeout.',
+  DATABASE_UNAVAILABLE: 'The database did not answer, lost the connection, or kept conflicting with other transactions; retry later.',
   JOB_REGISTRY_INVALID: "The worker's job definitions do not match the job names (a defect in orgsync).",
   INVALID_WEBHOOK: 'The webhook cannot be added as given (its URL, events or secret), or its URL is on a private address.',
   WEBHOOK_NOT_FOUND: 'No webhook has this id (in this organization).',

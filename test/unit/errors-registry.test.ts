@@ -98,6 +98,16 @@ describe('the error registry and the faces', () => {
     expect(runFailureCodeOf(new DatabaseCapacityError('acme', new Error('x')))).toBe('DATABASE_CAPACITY');
     expect(runFailureCodeOf(new LockTimeoutError('acme', 10))).toBe('INTERNAL_ERROR');
     expect(runFailureCodeOf(new Error('boom'))).toBe('INTERNAL_ERROR');
+    // A database that went away answers 503 with Retry-After (its transaction rolled back), not 500;
+    // a socket error of another kind (a client hanging up on an upload) is not the database's.
+    const lost = toApiError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED', errno: -111, fatal: true }), request);
+    expect(lost).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' });
+    expect(lost?.headers).toEqual({ 'retry-after': '5' });
+    expect(lost?.message).not.toContain('3306');
+    expect(toApiError(Object.assign(new Error('pool'), { name: 'KnexTimeoutError' }), request)).toMatchObject({ statusCode: 503 });
+    expect(toApiError(Object.assign(new Error('deadlock'), { code: 'ER_LOCK_DEADLOCK', errno: 1213, sqlState: '40001' }), request)).toMatchObject({ statusCode: 503 });
+    expect(toApiError(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), request)).toBeUndefined();
+    expect(toApiError(Object.assign(new Error('dup'), { code: 'ER_DUP_ENTRY', errno: 1062, sqlState: '23000' }), request)).toBeUndefined();
     // A 5xx never shows the error's own message.
     expect(toApiError(new DatabaseCheckError(['sql_mode is not strict']), request)?.message).not.toContain('sql_mode');
   });

@@ -98,6 +98,22 @@ export function isTransientDbError(err: unknown): boolean {
 }
 
 /**
+ * A transient fault (above) that came from the database driver, not from a
+ * socket of another kind (a client hanging up on an upload is ECONNRESET too):
+ * mysql2 marks its errors with sqlState (server errors) or fatal (the
+ * connection's), knex its pool timeout by name, better-sqlite3 its codes.
+ */
+export function isTransientDatabaseFault(err: unknown): boolean {
+  if (!isTransientDbError(err)) return false;
+  for (const e of chain(err) as Generator<DriverError & { sqlState?: unknown }>) {
+    if (e.fatal === true || typeof e.sqlState === 'string' || e.name === 'KnexTimeoutError') return true;
+    if (typeof e.code === 'string' && (e.code.startsWith('SQLITE_') || e.code.startsWith('ER_') || e.code.startsWith('PROTOCOL_'))) return true;
+    if (e instanceof Error && DEAD_CONNECTION_MESSAGE.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
  * ER_LOCK_TABLE_FULL (1206): InnoDB keeps row locks in the buffer pool, and a
  * transaction that locks more rows than the pool has room for fails with it.
  * Seen with the default 128 MB pool while a 1,000,000-department import ran:

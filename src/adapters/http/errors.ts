@@ -10,6 +10,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { isTransientDatabaseFault } from '../db/dbErrors.js';
 import { isOrgsyncError, type ThrownErrorCode } from '../../core/errors.js';
 
 export type Details = Record<string, unknown>;
@@ -154,6 +155,7 @@ export const HTTP_STATUS_OF: Record<ThrownErrorCode, number> = {
   SOURCE_TEMPORARILY_UNAVAILABLE: 503,
   // Another import of the organization holds its lock: a later attempt will work.
   ORGANIZATION_BUSY: 503,
+  DATABASE_UNAVAILABLE: 503,
   DATABASE_CAPACITY: 503,
   JOB_REGISTRY_INVALID: 500,
   INVALID_WEBHOOK: 400,
@@ -171,6 +173,7 @@ export const HTTP_STATUS_OF: Record<ThrownErrorCode, number> = {
  */
 export const RETRY_AFTER_SECONDS_OF: Partial<Record<ThrownErrorCode, number>> = {
   ORGANIZATION_BUSY: 5,
+  DATABASE_UNAVAILABLE: 5,
   // The lock table fills while a large import holds its locks: a small write
   // succeeds once that transaction ends, which takes longer than a lock wait.
   DATABASE_CAPACITY: 30,
@@ -216,6 +219,12 @@ export function toApiError(err: unknown, request: FastifyRequest): ApiError | un
     const retryAfter = RETRY_AFTER_SECONDS_OF[err.code];
     const apiError = new ApiError(status, err.code, message);
     return retryAfter === undefined ? apiError : apiError.withHeaders({ 'retry-after': String(retryAfter) });
+  }
+  // The database's fault, one a later attempt may not meet (the connection lost or refused,
+  // the pool out of connections, a deadlock retried to the end): the request's transaction
+  // rolled back, and the client should come back: 503, not 500.
+  if (isTransientDatabaseFault(err)) {
+    return new ApiError(503, 'DATABASE_UNAVAILABLE', SERVER_SIDE_MESSAGE[503]!).withHeaders({ 'retry-after': String(RETRY_AFTER_SECONDS_OF.DATABASE_UNAVAILABLE) });
   }
   const fe = err as Partial<FastifyError>;
   const known = fe.code ? FRAMEWORK_ERRORS[fe.code] : undefined;
