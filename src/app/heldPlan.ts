@@ -22,7 +22,10 @@ const gunzipAsync = promisify(gunzip);
 /**
  * A hash of everything a plan depends on besides the input: the organization
  * (or its absence) and every stored department with every field. `stored`
- * comes from loadForOrganization, ordered by id, with a fixed field order.
+ * comes from loadForOrganization, in its order (MySQL/MariaDB: by depth, then
+ * id; SQLite: by id), with a fixed field order. (A plan held before the load's
+ * order changed, on 2026-12-05, no longer matches: its approval is refused as
+ * if the departments had changed, and the import is run again.)
  */
 export function departmentsFingerprint(org: Organization | undefined, stored: readonly StoredDepartment[]): string {
   const hash = createHash('sha256');

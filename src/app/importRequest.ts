@@ -8,6 +8,12 @@ export interface ImportSource {
   /** File name or URL, for format detection and the run history. */
   name: string;
   bytes: AsyncIterable<Uint8Array>;
+  /**
+   * The bytes arrive over the network as they are read (an HTTP source): the
+   * import reads them all before it takes its organization's lock, so a slow
+   * server never holds the organization's API writes (importService.ts).
+   */
+  remote?: boolean;
 }
 
 export interface ImportProgress {

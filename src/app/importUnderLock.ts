@@ -9,7 +9,7 @@ import { resolveRetriedRowsIn } from './retryResolution.js';
 import type { ImportOptions } from '../core/importOptions.js';
 import type { ImportPlan, Organization, StoredDepartment } from '../core/model.js';
 import { deactivationLimit } from '../core/plan/index.js';
-import { planShapedRows, type ShapedFile } from '../core/pipeline.js';
+import { failedRecords, planShapedRows, type ShapedFile } from '../core/pipeline.js';
 import type { RunStatus } from '../core/runLifecycle.js';
 import { outcomes, type RunOutcome } from '../core/runOutcome.js';
 import { newDepartmentId, newOrganizationId } from '../ids.js';
@@ -31,10 +31,13 @@ export interface LockedRun {
   policy: ThresholdPolicy;
   /** The status the run finishes from: needs_approval while being approved; unset: the repository's default. */
   from?: readonly RunStatus[];
-  shaped: ShapedFile;
-  /** Warnings of the read so far (the plan's are added). */
+  /**
+   * The file, read and shaped: still being read when the run's lock came
+   * first (importService.ts), so the stored departments load meanwhile.
+   */
+  file: Promise<ShapedFile>;
+  /** Warnings of the read so far (the plan's are added): read once the file is. */
   warnings: readonly string[];
-  failedRaw: (plan: ImportPlan) => Map<number, Record<string, unknown>>;
   onProgress?: (p: ImportProgress) => void;
   /** Who the history records as making the run's changes (see core/history/changes.ts); unset: `unknown`. */
   actor?: string;
@@ -48,6 +51,12 @@ export interface Decided {
   outcome: Decision;
   /** Dry runs and held runs: the plan as a person reviews it. */
   preview?: PlanPreview;
+}
+
+/** What planning needs besides the options: the file and what is stored. */
+interface Loaded {
+  shaped: ShapedFile;
+  view: StoredView;
 }
 
 interface StoredView {
@@ -65,12 +74,12 @@ export async function planUnderLock(run: LockedRun, trx: Tx): Promise<Decided | 
   const { runs, departments, organizations, members } = run.repos;
   if (!(await runs.isStill(run.runId, approving ? 'needs_approval' : 'running', trx))) return null;
   const lockAcquiredAt = new Date();
-  const view = await loadStoredView(run, trx);
+  const { shaped, view } = await fileAndStoredView(run, trx);
   // Only an approval or a held plan needs it: hashing every stored department
   // as JSON cost every import ~0.1-0.3 s per 100,000 (planning keeps the values as they are).
   const fingerprint = () => departmentsFingerprint(view.createOrg ? undefined : view.org, view.departments);
   const held = approving ? await approvedPlan(run.repos, trx, run.runId, fingerprint()) : undefined;
-  const plan = held ?? (await planFile(run, view, trx));
+  const plan = held ?? (await planFile(run, shaped, view, trx));
   const warnings = [...run.warnings, ...plan.warnings];
   const outcome = decide(run, view, plan, held !== undefined);
   // Only what a person reviews gets a preview: building one costs a pass over the stored tree.
@@ -101,7 +110,7 @@ export async function planUnderLock(run: LockedRun, trx: Tx): Promise<Decided | 
   // Dry runs and atomic aborts are recorded under the lock like an applied run,
   // so that a concurrent attempt of the same run finds it finished instead of
   // recording it twice.
-  await runs.insertRowResults(run.runId, plan, run.failedRaw(plan), trx);
+  await runs.insertRowResults(run.runId, plan, failedRecords(shaped, plan), trx);
   // A retry resolves its original's rows in the same transaction as it finishes.
   if (outcome.kind === 'applied') await resolveRetriedRowsIn(run.repos, trx, run.runId, plan);
   await runs.finishRun(
@@ -129,21 +138,36 @@ async function previewOf(run: LockedRun, view: StoredView, plan: ImportPlan, trx
   return buildPlanPreview({ plan, stored: view.departments, memberships });
 }
 
-async function loadStoredView(run: LockedRun, trx: Tx): Promise<StoredView> {
+/**
+ * The file and the stored view, the second loaded while the first may still
+ * be read. Both settle before either's failure is thrown (nothing runs on
+ * the transaction after it ends), and a failed read wins: it is what the run
+ * reported when the file was read before the lock.
+ */
+async function fileAndStoredView(run: LockedRun, trx: Tx): Promise<Loaded> {
+  const [file, stored] = await Promise.allSettled([run.file, loadStored(run, trx)]);
+  if (file.status === 'rejected') throw file.reason;
+  if (stored.status === 'rejected') throw stored.reason;
+  const shaped = file.value;
+  if (stored.value) return { shaped, view: stored.value };
   const { options: opts, organizationCode: code } = run;
-  const found = await run.repos.organizations.findByCode(code, trx);
-  if (found) return { org: found, createOrg: false, departments: await run.repos.departments.loadForOrganization(found.id, trx) };
   if (!opts.createOrg) {
     throw new FileError('ORGANIZATION_NOT_FOUND', `organization "${code}" does not exist; create it with --create-org or "orgsync org create ${code}"`);
   }
-  const name = opts.orgName ?? run.shaped.documentOrganization?.name ?? code;
-  return { org: { id: newOrganizationId(), code, name, nameScope: opts.nameScope }, createOrg: true, departments: [] };
+  const name = opts.orgName ?? shaped.documentOrganization?.name ?? code;
+  return { shaped, view: { org: { id: newOrganizationId(), code, name, nameScope: opts.nameScope }, createOrg: true, departments: [] } };
 }
 
-async function planFile(run: LockedRun, view: StoredView, trx: Tx): Promise<ImportPlan> {
+/** The organization and its departments as stored; undefined when it does not exist. */
+async function loadStored(run: LockedRun, trx: Tx): Promise<StoredView | undefined> {
+  const found = await run.repos.organizations.findByCode(run.organizationCode, trx);
+  return found ? { org: found, createOrg: false, departments: await run.repos.departments.loadForOrganization(found.id, trx) } : undefined;
+}
+
+async function planFile(run: LockedRun, shaped: ShapedFile, view: StoredView, trx: Tx): Promise<ImportPlan> {
   // Stored memberships matter only with a member column.
-  const members = run.shaped.members && !view.createOrg ? await run.repos.members.loadForOrganization(view.org.id, trx) : undefined;
-  return planShapedRows(run.shaped, { organization: view.org, departments: view.departments, ...(members ? { members } : {}) }, run.options, newDepartmentId);
+  const members = shaped.members && !view.createOrg ? await run.repos.members.loadForOrganization(view.org.id, trx) : undefined;
+  return planShapedRows(shaped, { organization: view.org, departments: view.departments, ...(members ? { members } : {}) }, run.options, newDepartmentId);
 }
 
 /** What the run does with its plan: apply it, hold it, record it without writing, or refuse (throws). */

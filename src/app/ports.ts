@@ -130,6 +130,13 @@ export interface TokensPort {
 
 /** The per-organization lock: two imports of one organization never interleave. `fn` runs in one transaction. */
 export interface OrganizationLockPort {
+  /**
+   * Whether other connections read and write while an import holds the lock
+   * (MySQL/MariaDB: yes; SQLite: no, its one connection holds the lock). When
+   * they do, an import reads its file while it waits for the lock and while
+   * the stored departments load (importService.ts).
+   */
+  readonly concurrentWhileLocked: boolean;
   withOrganizationLock<T>(organizationCode: string, fn: (trx: Tx) => Promise<T>, opts: { timeoutSeconds: number }): Promise<T>;
   /**
    * One API write of one department (create, update, move, deactivate, members):

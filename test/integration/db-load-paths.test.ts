@@ -50,7 +50,9 @@ describe.each(dialects)('loading stored departments (%s)', (dialect) => {
       parent_id: string | null;
       depth: number;
     }[];
-    expect(loaded.map((d) => [d.id, d.path, d.parentId, d.depth])).toEqual(asStored.map((r) => [r.id, r.path, r.parent_id, Number(r.depth)]));
+    // (MySQL/MariaDB load by depth, then id: departmentLoad.ts.)
+    const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+    expect([...loaded].sort(byId).map((d) => [d.id, d.path, d.parentId, d.depth])).toEqual(asStored.map((r) => [r.id, r.path, r.parent_id, Number(r.depth)]));
     if (dialect === 'mysql') {
       const checked = checkedStoredOf(loaded);
       expect(checked).toBeDefined();

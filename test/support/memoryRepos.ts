@@ -225,6 +225,7 @@ export function memoryRepos(): { repos: MemoryPorts; store: MemoryStore } {
       },
     },
     lock: {
+      concurrentWhileLocked: true,
       async withOrganizationLock(code, fn) {
         store.locks.push(code);
         return fn('memory-transaction');

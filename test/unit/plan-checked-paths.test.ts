@@ -1,8 +1,8 @@
 /**
  * composeCheckedPaths (core/plan/storedPaths.ts): the paths of a load whose
  * paths the database compared are built as shared strings, parents found by
- * binary search over ids in order (an index of ids only when they are not in
- * order, or when a lookup is asked by id), and the lookup over the list
+ * binary search over the ids of the level above (an index of ids only when the
+ * list is not in (depth, id) order, or when a lookup is asked by id), and the lookup over the list
  * answers as it does over a list it checks itself.
  */
 import { describe, expect, it } from 'vitest';
@@ -59,7 +59,9 @@ function loaded(order: (ids: string[]) => string[], wrong?: string) {
 
 describe('composeCheckedPaths', () => {
   it.each([
-    ['in id order (parents by binary search)', (ids: string[]) => ids, false],
+    // The load's order (departmentLoad.ts): a (0), b and d (1), c and e (2).
+    ['in (depth, id) order (parents by binary search in the level above)', () => ['dept_a', 'dept_b', 'dept_d', 'dept_c', 'dept_e'], false],
+    ['in id order only (an index of ids)', (ids: string[]) => ids, true],
     ['out of order (an index of ids)', (ids: string[]) => [...ids].reverse(), true],
   ])('builds each path and parent %s', (_what, order, indexed) => {
     const { list, checked, expected } = loaded(order);
@@ -86,5 +88,20 @@ describe('composeCheckedPaths', () => {
     // Its child's stored path is its parent's stored path plus its id: built on the parent's text as stored.
     expect(list.find((x) => x.id === 'dept_e')!.path).toBe('/dept_x/dept_d/dept_e');
     expect(completeLookup(list).hasInconsistentPath(d)).toBe(true);
+  });
+
+  it('finds the parent of a department whose stored depth is wrong, in the load order, through an index of ids', () => {
+    const { list, checked } = loaded(() => ['dept_a', 'dept_b', 'dept_d', 'dept_c', 'dept_e']);
+    // dept_e stored at depth 5 (its parent dept_d is at 1): the database calls it inconsistent.
+    const e = list.find((x) => x.id === 'dept_e')!;
+    e.depth = 5;
+    e.path = '/dept_a/dept_d/dept_e';
+    checked[list.indexOf(e)] = 0;
+    const result = composeCheckedPaths(list, checked);
+    expect([...result.inconsistent]).toEqual([e]);
+    expect(result.parents[list.indexOf(e)]).toBe(list.findIndex((x) => x.id === 'dept_d'));
+    expect(result.ids).toBeDefined();
+    // The others still found theirs in the level above.
+    expect(result.parents[list.findIndex((x) => x.id === 'dept_c')]).toBe(list.findIndex((x) => x.id === 'dept_b'));
   });
 });

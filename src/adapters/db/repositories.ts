@@ -37,6 +37,7 @@ export function repositories(db: Db): Repositories {
     staging: stagingRepo(db),
     tokens: apiTokensRepo(db),
     lock: {
+      concurrentWhileLocked: db.dialect === 'mysql',
       withOrganizationLock: (code, fn, opts) => withOrganizationLock(db, code, fn, opts),
       // The same lock in shared mode: API writes run side by side, never beside an import (lock.ts).
       withDepartmentWrite: (code, fn, opts) => withDepartmentWrite(db, code, fn, opts),

@@ -31,5 +31,5 @@ async function* capped(bytes: AsyncIterable<Uint8Array>, maxBytes: number, name:
 }
 
 export function capSource(source: ImportSource, maxBytes: number): ImportSource {
-  return { name: source.name, bytes: capped(source.bytes, maxBytes, source.name) };
+  return { ...source, bytes: capped(source.bytes, maxBytes, source.name) };
 }

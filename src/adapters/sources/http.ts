@@ -87,5 +87,5 @@ export async function httpSource(urlText: string, config: SourcesConfig): Promis
     const message = `fetching ${shown} failed: HTTP ${status} ${response.statusMessage ?? ''}`.trimEnd();
     throw RETRYABLE_STATUS.has(status) ? new TransientSourceError(message) : new SourceUnavailableError(message);
   }
-  return { name: sourceName(url, response.headers['content-type']), bytes: bodyOf(response) };
+  return { name: sourceName(url, response.headers['content-type']), bytes: bodyOf(response), remote: true };
 }

@@ -77,17 +77,23 @@ const checkedLists = new WeakMap<readonly StoredDepartment[], CheckedStored>();
  * parents, so a lookup over it (storedLookup.ts) compares nothing again.
  */
 export function composeCheckedPaths(stored: StoredDepartment[], checked: Uint8Array): CheckedStored {
-  // Loaded in id order, parents are found by binary search: no index of every id
-  // (~60 bytes a department with its growth, at 1,000,000 ~60 MB held through
-  // planning) unless a row asks by id (the lookup then makes it: storedLookup.ts).
-  const ids = idsInOrder(stored) ? undefined : indexOfIds(stored);
-  const positionOf = (id: string): number => (ids === undefined ? binarySearch(stored, id) : (ids.get(id) ?? -2));
+  // Loaded in (depth, id) order (departmentLoad.ts), a parent is found by binary
+  // search in the band of the level above: no index of every id (~60 bytes a
+  // department with its growth, at 1,000,000 ~60 MB held through planning)
+  // unless a row asks by id (the lookup then makes it: storedLookup.ts). A list
+  // in another order, or a department whose stored depth the database found
+  // wrong (its parent may sit at any level), is looked up in a full index.
+  const bands = depthBands(stored);
+  let ids: Map<string, number> | undefined = bands === undefined ? indexOfIds(stored) : undefined;
+  const anywhere = (id: string): number => (ids ??= indexOfIds(stored)).get(id) ?? -2;
+  const positionOf = (id: string, depth: number, consistent: boolean): number =>
+    bands === undefined || !consistent ? anywhere(id) : bandSearch(stored, id, bands, depth - 1);
   const parents = new Int32Array(stored.length);
   let maxDepth = 0;
   const inconsistent = new Set<StoredDepartment>();
   for (let i = 0; i < stored.length; i++) {
     const d = stored[i]!;
-    parents[i] = d.parentId === null ? -1 : positionOf(d.parentId);
+    parents[i] = d.parentId === null ? -1 : positionOf(d.parentId, d.depth, checked[i] === 1);
     if (d.depth > maxDepth) maxDepth = d.depth;
     if (checked[i] !== 1) inconsistent.add(d);
     // The database's word: a parent in the list, one level up (a top-level one is at depth 0).
@@ -95,8 +101,9 @@ export function composeCheckedPaths(stored: StoredDepartment[], checked: Uint8Ar
       throw new Error(`stored paths: department ${d.id} was checked against a parent the list does not hold`);
     }
   }
-  // Parents before children, so each parent's path is complete before its children's are built on it.
-  for (const i of byDepth(stored, maxDepth)) {
+  // Parents before children, so each parent's path is complete before its children's are
+  // built on it: the list's own order when it is by depth (the load's).
+  for (const i of bands === undefined ? byDepth(stored, maxDepth) : positions(stored.length)) {
     if (checked[i] !== 1) continue;
     const d = stored[i]!;
     if (d.parentId === null) {
@@ -119,16 +126,37 @@ export function indexOfIds(stored: readonly StoredDepartment[]): Map<string, num
   return ids;
 }
 
-/** Whether the ids strictly increase (as JavaScript compares strings: the database's order for the ids orgsync makes). */
-function idsInOrder(stored: readonly StoredDepartment[]): boolean {
-  for (let i = 1; i < stored.length; i++) if (!(stored[i - 1]!.id < stored[i]!.id)) return false;
-  return true;
+/**
+ * Where each depth's departments start, when the list is in (depth, id) order
+ * with ids strictly increasing within a depth (as JavaScript compares strings:
+ * the database's order for the ids orgsync makes): `bands[k]` is the first
+ * position at depth k, `bands[k + 1]` one past its last. Undefined in any other order.
+ */
+function depthBands(stored: readonly StoredDepartment[]): Int32Array | undefined {
+  const last = stored.length === 0 ? 0 : stored[stored.length - 1]!.depth;
+  if (!(last >= 0)) return undefined;
+  const bands = new Int32Array(last + 2);
+  let depth = 0;
+  for (let i = 0; i < stored.length; i++) {
+    const d = stored[i]!;
+    if (i > 0 && d.depth === depth) {
+      if (!(stored[i - 1]!.id < d.id)) return undefined;
+      continue;
+    }
+    if (!(d.depth > depth || i === 0) || d.depth < 0 || d.depth > last) return undefined;
+    // Depths without departments get empty bands.
+    for (let k = depth + 1; k <= d.depth; k++) bands[k] = i;
+    depth = d.depth;
+  }
+  bands[last + 1] = stored.length;
+  return bands;
 }
 
-/** The position of `id` in `stored` (ids strictly increasing), or -2 (NOT_HELD). */
-function binarySearch(stored: readonly StoredDepartment[], id: string): number {
-  let lo = 0;
-  let hi = stored.length - 1;
+/** The position of `id` among the departments at `depth` (see depthBands), or -2 (NOT_HELD). */
+function bandSearch(stored: readonly StoredDepartment[], id: string, bands: Int32Array, depth: number): number {
+  if (depth < 0 || depth + 1 >= bands.length) return -2;
+  let lo = bands[depth]!;
+  let hi = bands[depth + 1]! - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const at = stored[mid]!.id;
@@ -143,6 +171,10 @@ function binarySearch(stored: readonly StoredDepartment[], id: string): number {
 export function checkedStoredOf(stored: readonly StoredDepartment[]): CheckedStored | undefined {
   const c = checkedLists.get(stored);
   return c !== undefined && c.parents.length === stored.length ? c : undefined;
+}
+
+function* positions(n: number): Generator<number> {
+  for (let i = 0; i < n; i++) yield i;
 }
 
 /** Positions of `stored` by depth, shallowest first: a counting sort (no list per department). */
