@@ -8,6 +8,7 @@ import { NO_ISSUES, type RowIssue } from '../errors.js';
 import type { DepartmentFields, DepartmentRow, ParentRef, ParentRefType, SourceRecord } from '../model.js';
 import { KEY_MAX_LENGTH, NAME_MAX_LENGTH } from '../model.js';
 import { type ColumnMapping, type InputField } from './vocabulary.js';
+import { givenFields } from './givenFields.js';
 import { INVISIBLE_REMOVED, LONE_SURROGATE_MESSAGE, checkInvisible, containsLoneSurrogate } from './characters.js';
 import {
   charLength,
@@ -64,8 +65,10 @@ const ROOT_WORDS = new Set(['root', 'null']);
  * the original values, so that prefix is removed again.
  */
 function unneutralise(value: string): string {
-  return /^'\s*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(value) ? value.slice(1) : value;
+  // The first character is compared before the pattern is run: every string cell passes here.
+  return value.charCodeAt(0) === 0x27 && NEUTRALISED.test(value) ? value.slice(1) : value;
 }
+const NEUTRALISED = /^'\s*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 
 /**
  * What the field readers below share for one record. Plain functions over it
@@ -80,6 +83,8 @@ interface RecordScope {
   issues: RowIssue[];
   clean: boolean;
   cleaned: CleanedName[] | undefined;
+  /** The fields some column or default gives (givenFields). */
+  given: ReadonlySet<InputField>;
 }
 
 function noteCleaned(scope: RecordScope, field: string, before: unknown, after: string, removed: string): void {
@@ -87,6 +92,8 @@ function noteCleaned(scope: RecordScope, field: string, before: unknown, after: 
 }
 
 function addIssue(scope: RecordScope, code: RowIssue['code'], field: string, message: string): void {
+  // Made on the first issue: most rows have none (NO_ISSUES, shared).
+  if (scope.issues === NO_ISSUES) scope.issues = [];
   scope.issues.push({ row: scope.rowNo, code, field, message });
 }
 
@@ -130,6 +137,7 @@ function take<K extends keyof DepartmentFields>(
   target: K,
   parse: (v: unknown) => Parsed<DepartmentFields[K] | null> & { cleaned?: string },
 ): void {
+  if (!scope.given.has(input)) return;
   const v = readField(scope, input);
   if (v === undefined) return;
   const parsed = parse(v);
@@ -164,10 +172,9 @@ const parseColor = (v: unknown) => parseText(v, 32);
 const parseText191 = (v: unknown) => parseText(v, 191);
 
 export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, options: NormaliseOptions): NormalisedRow {
-  const issues: RowIssue[] = [];
   const rowNo = record.row;
   const clean = options.cleanNames === true;
-  const scope: RecordScope = { values: record.values, rowNo, mapping, issues, clean, cleaned: undefined };
+  const scope: RecordScope = { values: record.values, rowNo, mapping, issues: NO_ISSUES, clean, cleaned: undefined, given: givenFields(mapping) };
 
   const fields: Partial<DepartmentFields> = {};
 
@@ -182,7 +189,8 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   } else if (!name.ok) addIssue(scope, 'INVALID_FIELD', 'name', `name ${name.message}`);
   else if (name.value === null || name.value === '') addIssue(scope, 'NAME_REQUIRED', 'name', 'name is required');
   else {
-    const length = charLength(name.value);
+    // A string has at least as many UTF-16 units as characters: count only a long one.
+    const length = name.value.length > NAME_MAX_LENGTH ? charLength(name.value) : 0;
     if (length > NAME_MAX_LENGTH) {
       addIssue(scope, 'NAME_TOO_LONG', 'name', `name has ${length} characters; at most ${NAME_MAX_LENGTH} are allowed`);
     }
@@ -220,8 +228,8 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   const row: DepartmentRow = { row: rowNo, raw: record.values, fields, parent };
   if (id.ok && id.value !== null) row.id = id.value;
   if (organization.ok && organization.value !== null) row.organization = organization.value;
-  const kept = issues.length === 0 ? NO_ISSUES : issues;
-  return scope.cleaned ? { row, issues: kept, cleaned: scope.cleaned } : { row, issues: kept };
+  const { issues } = scope;
+  return scope.cleaned ? { row, issues, cleaned: scope.cleaned } : { row, issues };
 }
 
 /** Boolean fields: the input field and the department field share the name. */
@@ -279,7 +287,9 @@ function readParent(scope: RecordScope, defaultType: ParentRefType): ParentRef {
     }
     // `root`/`null` mean the top level in every parent column (Authing's parentDepartmentId
     // convention), unless a department has that exact key: the planner decides (plan/match.ts).
-    if (ROOT_WORDS.has(value.toLowerCase())) return { kind: 'ref', value, type: refType, field, rootWord: true };
+    // Both words have 4 letters, and no other character lower-cases to one of theirs: other values
+    // are not lower-cased (a new string per row).
+    if (value.length === 4 && ROOT_WORDS.has(value.toLowerCase())) return { kind: 'ref', value, type: refType, field, rootWord: true };
     return { kind: 'ref', value, type: refType, field };
   }
   return seen ? { kind: 'root' } : { kind: 'absent' };

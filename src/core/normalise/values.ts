@@ -10,6 +10,8 @@ import { INVISIBLE_REMOVED, LONE_SURROGATE_MESSAGE, checkInvisible, containsLone
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+/** "Explicitly empty", one object for all: most fields of most rows are empty or absent (read only, never changed). */
+const OK_NULL: Parsed<null> = Object.freeze({ ok: true, value: null });
 const fail = (message: string): Parsed<never> => ({ ok: false, message });
 
 /** Null-ish input: missing, null, or a string of only whitespace. */
@@ -33,7 +35,7 @@ const NEEDS_COLLAPSE = /[^\S ]| {2}/;
  * fail the name, or are removed with --clean-names (`cleaned` says so).
  */
 export function normaliseName(v: unknown, options: { clean?: boolean } = {}): Parsed<string | null> & { cleaned?: string } {
-  if (isBlank(v)) return ok(null);
+  if (isBlank(v)) return OK_NULL;
   if (typeof v !== 'string' && typeof v !== 'number') return fail('must be text');
   let s = String(v);
   if (hasLoneSurrogate(s)) return fail(LONE_SURROGATE_MESSAGE);
@@ -66,14 +68,15 @@ export function charLength(s: string): number {
 const UNSAFE_NUMBER = 'is a number too large to keep exactly: write it as a string (in quotes)';
 
 export function parseText(v: unknown, maxChars: number): Parsed<string | null> {
-  if (isBlank(v)) return ok(null);
+  if (isBlank(v)) return OK_NULL;
   if (v instanceof UnsafeNumber) return fail(UNSAFE_NUMBER);
   if (typeof v === 'number' || typeof v === 'boolean') v = String(v);
   if (typeof v !== 'string') return fail('must be text');
   const s = v.trim();
   if (hasLoneSurrogate(s)) return fail(LONE_SURROGATE_MESSAGE);
   if (CONTROL_CHARS.test(s)) return fail('contains a control character');
-  if (charLength(s) > maxChars) return fail(`is longer than ${maxChars} characters`);
+  // A string has at least as many UTF-16 units as characters: count only a long one.
+  if (s.length > maxChars && charLength(s) > maxChars) return fail(`is longer than ${maxChars} characters`);
   return ok(s);
 }
 
@@ -93,7 +96,7 @@ export function parseKeyText(v: unknown, maxChars: number, clean?: boolean): Par
 
 /** Free text (descriptions): newlines and tabs are fine, other control characters are not. */
 export function parseLongText(v: unknown, maxBytes: number): Parsed<string | null> {
-  if (isBlank(v)) return ok(null);
+  if (isBlank(v)) return OK_NULL;
   if (typeof v === 'number' || typeof v === 'boolean') v = String(v);
   if (typeof v !== 'string') return fail('must be text');
   const s = v.trim();
@@ -107,7 +110,7 @@ const TRUE_WORDS = new Set(['true', '1', 'yes', 'y', 'on', 'active', 'enabled'])
 const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'off', 'inactive', 'disabled']);
 
 export function parseBoolean(v: unknown): Parsed<boolean | null> {
-  if (isBlank(v)) return ok(null);
+  if (isBlank(v)) return OK_NULL;
   if (typeof v === 'boolean') return ok(v);
   if (typeof v === 'number' && (v === 0 || v === 1)) return ok(v === 1);
   if (typeof v === 'string') {
@@ -143,7 +146,7 @@ function toJson(v: unknown, depth = 0): JsonValue {
 
 /** An object given as data (YAML/JSON) or as JSON text in a CSV cell. */
 export function parseJsonObject(v: unknown): Parsed<JsonObject | null> {
-  if (isBlank(v)) return ok(null);
+  if (isBlank(v)) return OK_NULL;
   let value: unknown = v;
   if (typeof v === 'string') {
     try {
@@ -164,7 +167,7 @@ export function parseJsonObject(v: unknown): Parsed<JsonObject | null> {
 
 /** A list of ids: an array, JSON array text, or text separated by `,`, `;` or `|`. */
 export function parseIdList(v: unknown, maxItemChars: number): Parsed<string[] | null> {
-  if (isBlank(v)) return ok(null);
+  if (isBlank(v)) return OK_NULL;
   let items: unknown[];
   if (Array.isArray(v)) items = v;
   else if (typeof v === 'string') {

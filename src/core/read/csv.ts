@@ -12,6 +12,7 @@ import type { SourceRecord } from '../model.js';
 import { csvFileError } from './csvErrors.js';
 import type { Delimiter } from './detect.js';
 import { countLineBreaks } from './lines.js';
+import type { RecordBatches } from './batches.js';
 
 export interface CsvReadOptions {
   delimiter: Delimiter;
@@ -20,7 +21,7 @@ export interface CsvReadOptions {
 
 export interface CsvInput {
   columns: string[];
-  records: AsyncIterable<SourceRecord>;
+  records: RecordBatches;
 }
 
 /** Guards against a wrong delimiter or a runaway quote holding the whole file in one field. */
@@ -206,12 +207,14 @@ export async function readCsv(source: AsyncIterator<string>, options: CsvReadOpt
   }
 
   let started = false;
-  async function* records(): AsyncGenerator<SourceRecord, void, undefined> {
+  /** The records each write completed, in file order; the first problem is thrown after the records before it. */
+  async function* batches(): AsyncGenerator<readonly SourceRecord[], void, undefined> {
     if (started) throw new Error('the records of a ParsedInput can be iterated only once');
     started = true;
     try {
       for (;;) {
-        yield* reader.take();
+        const batch = reader.take();
+        if (batch.length > 0) yield batch;
         if (reader.error !== undefined) throw reader.error;
         if (ended) return;
         await pull();
@@ -220,6 +223,9 @@ export async function readCsv(source: AsyncIterator<string>, options: CsvReadOpt
       await stop();
     }
   }
+  async function* records(): AsyncGenerator<SourceRecord, void, undefined> {
+    for await (const batch of batches()) yield* batch;
+  }
 
-  return { columns: reader.header?.names ?? [], records: { [Symbol.asyncIterator]: records } };
+  return { columns: reader.header?.names ?? [], records: { [Symbol.asyncIterator]: records, batches } };
 }

@@ -5,7 +5,8 @@
  * before choosing the format. CSV then streams record by record; YAML and
  * JSON are documents and have to be read whole.
  */
-import type { InputFormat, SourceRecord } from '../model.js';
+import type { InputFormat } from '../model.js';
+import type { RecordBatches } from './batches.js';
 import { readCsv } from './csv.js';
 import { FileError } from '../errors.js';
 import { type TextEncoding, decodeText } from './decode.js';
@@ -53,7 +54,8 @@ export interface ParsedInput {
   organization?: { code?: string; name?: string };
   /** Excel: the sheet read. */
   sheet?: string;
-  records: AsyncIterable<SourceRecord>;
+  /** CSV also hands its records out in batches (batches.ts). */
+  records: RecordBatches;
 }
 
 /** Replays the chunks read ahead for detection, then the rest of the stream. */

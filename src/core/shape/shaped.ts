@@ -1,7 +1,8 @@
 /** What the shape stage takes and gives (see index.ts). */
 import type { RowIssue } from '../errors.js';
-import type { InputFormat, SourceRecord } from '../model.js';
+import type { InputFormat } from '../model.js';
 import type { NormalisedRow } from '../normalise/normaliseRow.js';
+import type { RecordBatches } from '../read/batches.js';
 
 /** A row that failed before planning: it is reported as failed and takes no part in the plan. */
 export interface RejectedRow {
@@ -29,5 +30,5 @@ export interface ShapedInput {
 export interface ShapeInput {
   format: InputFormat;
   columns: string[];
-  records: AsyncIterable<SourceRecord>;
+  records: RecordBatches;
 }

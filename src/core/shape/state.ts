@@ -5,7 +5,7 @@
  */
 import type { RowIssue } from '../errors.js';
 import type { DepartmentRow, InputFormat, JsonObject, JsonValue, SourceRecord } from '../model.js';
-import { type CleanedName, type NormalisedRow, normaliseRecord } from '../normalise/normaliseRow.js';
+import { type CleanedName, type NormalisedRow, type NormaliseOptions, normaliseRecord } from '../normalise/normaliseRow.js';
 import { containsLoneSurrogate, LONE_SURROGATE_MESSAGE, printable } from '../normalise/characters.js';
 import { isBlank } from '../normalise/values.js';
 import { unknownColumnNote } from '../normalise/columnSuggest.js';
@@ -51,11 +51,14 @@ export class ShapeState {
     return n;
   }
 
+  /** The same for every record (made once, not per row). */
+  private normaliseOptions: NormaliseOptions | undefined;
+
   /** Siblings' parent references, one object each (sharedRefs.ts). */
   private readonly parents = new SharedParentRefs();
 
   normalise(record: SourceRecord): NormalisedRow {
-    const n = normaliseRecord(record, this.resolver.mapping, { parentRef: this.spec.parentRef, cleanNames: this.spec.cleanNames });
+    const n = normaliseRecord(record, this.resolver.mapping, (this.normaliseOptions ??= { parentRef: this.spec.parentRef, cleanNames: this.spec.cleanNames }));
     if (n.cleaned) for (const c of n.cleaned) this.noteCleaned(record.row, c);
     if (this.spec.keepUnknownColumns) this.keepUnknown(record, n);
     return n;
