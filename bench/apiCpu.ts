@@ -15,7 +15,13 @@
  * to this database (information_schema.PROCESSLIST.TID, one thread per
  * connection), which is the figure to compare. Env: DB (database, default
  * orgsync_bench_apicpu), BASE_URL (server URL without a database), REDIS_URL,
- * ROOT (the tree whose bin/orgsync.js runs), N, RUNS, CONNS.
+ * QUEUE_PREFIX (default {apicpu}), ROOT (the tree whose bin/orgsync.js runs),
+ * N, RUNS, CONNS, SERVER_NODE_ARGS (node options for the server, which
+ * NODE_OPTIONS refuses: `--cpu-prof --cpu-prof-dir=/tmp/x`, or
+ * `--perf-basic-prof-only-functions` for `perf record -p <server pid>`).
+ * Profiles: V8's --cpu-prof samples wall time, so on a loaded machine the
+ * socket writes that wake mariadbd (writeBuffer, writev) look several times
+ * costlier than their CPU; perf's cpu-clock samples only CPU.
  */
 import { execSync, spawn } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,7 +37,7 @@ import { cliImport } from './issue15.js';
 const DB = process.env.DB ?? 'orgsync_bench_apicpu';
 const BASE_URL = process.env.BASE_URL ?? 'mysql://root@127.0.0.1:3306';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PREFIX = '{apicpu}';
+const PREFIX = process.env.QUEUE_PREFIX ?? '{apicpu}';
 const ORG = 'apibench';
 const STATE = join(tmpdir(), `${DB}.json`);
 const env = { ...process.env, DATABASE_URL: `${BASE_URL}/${DB}`, REDIS_URL, ORGSYNC_QUEUE_PREFIX: PREFIX };
@@ -60,7 +66,9 @@ async function measure(): Promise<void> {
   const connections = Number(process.env.CONNS ?? 50);
   const port = 18000 + Math.floor(Math.random() * 1000);
   const floor = process.env.FLOOR === '1';
-  const args = floor ? ['--import', 'tsx', 'bench/apiFloor.ts'] : [join(process.env.ROOT ?? '.', 'bin/orgsync.js'), 'serve', '--port', String(port)];
+  // SERVER_NODE_ARGS: extra node options for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS).
+  const nodeArgs = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const args = [...nodeArgs, ...(floor ? ['--import', 'tsx', 'bench/apiFloor.ts'] : [join(process.env.ROOT ?? '.', 'bin/orgsync.js'), 'serve', '--port', String(port)])];
   const child = spawn(process.execPath, args, {
     env: { ...env, PORT: String(port), BENCH_ORG: ORG, LOG_LEVEL: 'info', ORGSYNC_HTTP_RATE_LIMIT: '100000000', ORGSYNC_HTTP_MAX_WAIT_SECONDS: '600' },
     stdio: ['ignore', 'pipe', openSync(join(tmpdir(), `${DB}.server.log`), 'w')],

@@ -3,7 +3,10 @@
  * takes from the parent's path (adapters/db/departmentCreateSql.ts
  * ANCESTOR_LEVELS): the ancestors above them are read by one more statement,
  * so the planner still sees the parent's whole chain, and the department
- * lands under it with the right path and depth.
+ * lands under it with the right path and depth. On MariaDB, a parent named
+ * by one key has every level of its path read in the one read round trip
+ * (JSON_TABLE over the path); the follow-up is then what a parent reference
+ * with several keys (and MySQL 8) takes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositories } from '../../src/adapters/db/index.js';
@@ -39,7 +42,7 @@ describe('a create under a very deep parent on mysql', () => {
     await h?.close();
   });
 
-  it('reads the ancestors beyond the levels read in one more statement, and stores the right path and depth', async () => {
+  it('reads every ancestor of a parent named by one key in the read round trip, and stores the right path and depth', async () => {
     const sent: { sql: string }[] = [];
     const onQuery = (q: { sql: string }) => sent.push(q);
     h.db.apiWrites!.on('query', onQuery);
@@ -50,12 +53,32 @@ describe('a create under a very deep parent on mysql', () => {
       h.db.apiWrites!.removeListener('query', onQuery);
     }
     expect(res.statusCode).toBe(201);
-    // Reads, the ancestors the chain did not reach, writes.
-    expect(sent).toHaveLength(3);
-    expect(sent[1]!.sql).toMatch(/^SELECT .* AND id IN \(\?\)$/s);
+    // Reads (all 17 levels of the path), writes.
+    expect(sent).toHaveLength(2);
+    expect(sent[0]!.sql).toContain('JSON_TABLE');
     const parent = (await h.db.knex('departments').where({ organization_id: org.id, code: `L${levels - 1}` }).first()) as { path: string; depth: number };
     const leaf = (await h.db.knex('departments').where({ organization_id: org.id, name: 'Leaf' }).first()) as { id: string; path: string; depth: number };
     expect(parent.depth).toBe(levels - 1);
     expect(leaf).toMatchObject({ depth: levels, path: `${parent.path}/${leaf.id}` });
+  }, 60_000);
+
+  it('reads the ancestors beyond the levels read in one more statement for a parent reference of several keys', async () => {
+    const repos = repositories(h.db);
+    const parent = (await h.db.knex('departments').where({ organization_id: org.id, code: `L${levels - 1}` }).first()) as { id: string };
+    const sent: { sql: string }[] = [];
+    const onQuery = (q: { sql: string }) => sent.push(q);
+    h.db.apiWrites!.on('query', onQuery);
+    let fetched: string[] = [];
+    try {
+      const keys = { id: null, parent: [{ by: 'id' as const, value: parent.id }, { by: 'code' as const, value: parent.id }], parentMayBeRoot: false, code: null, openDepartmentId: null, name: null };
+      // Plans nothing: only what was read is looked at (the transaction is rolled back).
+      await repos.departmentLookup.create!(org, keys, (rows) => ((fetched = rows.map((d) => d.code ?? '')), { result: null }), { timeoutSeconds: 10 });
+    } finally {
+      h.db.apiWrites!.removeListener('query', onQuery);
+    }
+    // Reads, the ancestors the levels did not reach, the rollback.
+    expect(sent).toHaveLength(3);
+    expect(sent[1]!.sql).toMatch(/^SELECT .* AND id IN \(\?\)$/s);
+    expect(new Set(fetched)).toEqual(new Set(Array.from({ length: levels }, (_, i) => `L${i}`)));
   }, 60_000);
 });

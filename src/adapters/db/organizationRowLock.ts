@@ -100,13 +100,27 @@ export async function lockOrganizationRow(db: Db, trx: Knex.Transaction, name: s
 
 /**
  * The statements of lockOrganizationRow, for callers that send them in a
- * batch of their own (departmentCreate.ts): `lock` (one `?`, the lock name)
- * waits at most `waitSeconds`; on MySQL 8, `before` and `after` set the
- * session's timeout and put it back (`after` must also run when `lock` fails).
+ * batch of their own (departmentCreate.ts): `lock` (its last `?` the lock
+ * name) waits at most `waitSeconds`; on MySQL 8, `before` and `after` set
+ * the session's timeout and put it back (`after` must also run when `lock`
+ * fails).
+ *
+ * `read` widens the read for an API create (departmentCreateSql.ts
+ * lockedParentRead): other columns, and a LEFT JOIN of the rows that it
+ * share-locks with the organization's row, in the same statement. The
+ * organization's row is still locked first (the outer table of the join, a
+ * primary-key read: MariaDB reads it before the joined rows, which wait
+ * holding it, as they did in a statement of their own), and the lock wait of
+ * the joined rows ends at the same deadline.
  */
-export function rowLockStatements(mariaDb: boolean, mode: RowLockMode, waitSeconds: number): { before?: string; lock: string; after?: string } {
+export function rowLockStatements(
+  mariaDb: boolean,
+  mode: RowLockMode,
+  waitSeconds: number,
+  read: { columns: string; join: string } = { columns: 'lock_name', join: '' },
+): { before?: string; lock: string; after?: string } {
   const seconds = Math.max(1, Math.ceil(waitSeconds));
-  const select = `SELECT lock_name FROM ${TABLES.importLocks} WHERE lock_name = ? ${mode === 'exclusive' ? 'FOR UPDATE' : 'LOCK IN SHARE MODE'}`;
+  const select = `SELECT ${read.columns} FROM ${TABLES.importLocks}${read.join} WHERE lock_name = ? ${mode === 'exclusive' ? 'FOR UPDATE' : 'LOCK IN SHARE MODE'}`;
   if (mariaDb) return { lock: `SET STATEMENT innodb_lock_wait_timeout = ${seconds} FOR ${select}` };
   return {
     before: `SET @orgsync_lock_wait = @@SESSION.innodb_lock_wait_timeout, SESSION innodb_lock_wait_timeout = ${seconds}`,

@@ -14,6 +14,7 @@ import type { Principal } from '../../app/tokens.js';
 import type { Organization } from '../../core/model.js';
 import type { AddressLimit } from './addressLimit.js';
 import { ApiError } from './errors.js';
+import { bindRequestLog } from './requestLog.js';
 import type { Authenticate } from './tokenCache.js';
 
 declare module 'fastify' {
@@ -74,7 +75,7 @@ export function requireBearerToken(scope: FastifyInstance, { repos, authenticate
     request.principal = principal;
     request.tokenOrganization = found.organization;
     // The token id (never the secret) in every later log line of the request.
-    request.log = request.log.child({ token_id: principal.tokenId });
+    bindRequestLog(request, { token_id: principal.tokenId });
     // A read token reads: every write of every route is refused by method, so a new route cannot forget it.
     if (principal.role === 'read' && !READ_METHODS.has(request.method)) throw insufficientRole();
     const ref = (request.params as Record<string, unknown> | undefined)?.org;

@@ -18,6 +18,7 @@ import { AUTHING_ERRORS, authingEnvelope, httpStatusOf } from './authingFaceErro
 import { headerValue, NONCE_HEADER, parseAuthorization, requestStringToSign } from './authingSignature.js';
 import type { AppDeps } from './deps.js';
 import { ApiError } from './errors.js';
+import { bindRequestLog } from './requestLog.js';
 import { answerFor, faceApiError } from './faceScope.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -73,7 +74,7 @@ function requireAuthingSignature(scope: FastifyInstance, deps: AppDeps, failures
     }
     request.principal = verdict.principal;
     // The token id (never the key's secret) in every later log line of the request.
-    request.log = request.log.child({ token_id: verdict.principal.tokenId });
+    bindRequestLog(request, { token_id: verdict.principal.tokenId });
     if (verdict.principal.role === 'read' && !READ_METHODS.has(request.method)) {
       throw new ApiError(403, 'INSUFFICIENT_ROLE', 'This access key has the read role: it may read, not write. Create one with --role write or admin.');
     }
