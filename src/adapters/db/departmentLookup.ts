@@ -27,7 +27,7 @@ import type { Organization, StoredDepartment } from '../../core/model.js';
 import type { RowLookupKeys } from '../../core/plan/rowKeys.js';
 import type { Db } from './connection.js';
 import { type DepartmentRow, MODEL_COLUMNS, nameScopeKey, toDepartment, toWriteValues, WRITE_COLUMNS } from './departmentRows.js';
-import { departmentCreate } from './departmentCreate.js';
+import { departmentCreate } from './departmentCreateQueue.js';
 import { uniqueFieldOf, type UniqueField } from './departmentWrites.js';
 import { TABLES } from './tables.js';
 import { toDbDateTime } from './values.js';
@@ -89,7 +89,7 @@ export function departmentLookupRepo(db: Db) {
       }
     },
 
-    /** The whole create in two round trips (departmentCreate.ts); absent on SQLite, where the steps above run. */
+    /** The whole create in two round trips (departmentCreate.ts), batched with concurrent creates of the organization (departmentCreateQueue.ts); absent on SQLite, where the steps above run. */
     create: db.dialect === 'mysql' && db.apiWrites ? departmentCreate(db) : undefined,
   };
 }
