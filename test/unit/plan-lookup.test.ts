@@ -11,6 +11,7 @@ import type { Organization, SourceRecord, StoredDepartment } from '../../src/cor
 import { normaliseRecord } from '../../src/core/normalise/normaliseRow.js';
 import { mapColumns } from '../../src/core/normalise/vocabulary.js';
 import { completeLookup, lookupKeysOf, partialLookup, planImport } from '../../src/core/plan/index.js';
+import { keyIndex, viewOfKeys } from '../../src/core/plan/keyView.js';
 import { memoryRepos } from '../support/memoryRepos.js';
 
 /** Deterministic pseudo-random numbers (mulberry32). */
@@ -94,6 +95,30 @@ describe('planning one create against a lookup of a few rows', () => {
     expect(created).toBeGreaterThan(20);
     expect(created).toBeLessThan(380);
   });
+
+  it.each(ORGS)(
+    'gives the same plan from the rows keyView picks out of many (a batch of creates; $nameScope scope)',
+    (org) => {
+      // The rows a batch reads are a subset of the organization that holds every create's view: here, all of it.
+      const rnd = random(org.nameScope === 'siblings' ? 13 : 17);
+      const count = 80;
+      const stored = storedTree(org, rnd, count);
+      const index = keyIndex(stored);
+      let nonEmpty = 0;
+      for (let i = 0; i < 400; i++) {
+        const values = Object.assign(Object.create(null) as object, body(rnd, count)) as Record<string, unknown>;
+        const row = normaliseRecord({ row: 1, values } as SourceRecord, mapColumns(Object.keys(values)), { parentRef: 'id' });
+        if (row.issues.length > 0) continue;
+        const view = viewOfKeys(index, lookupKeysOf(row.row));
+        const planWith = (lookup: Parameters<typeof planImport>[0]['stored']) =>
+          planImport({ organization: org, rows: [row], stored: lookup, options: { mode: 'upsert', matchBy: 'id' }, newId: () => 'dept_new' });
+        expect(planWith(partialLookup(view)), JSON.stringify(values)).toEqual(planWith(completeLookup(stored)));
+        expect(view.length).toBeLessThan(count / 4);
+        if (view.length > 0) nonEmpty++;
+      }
+      expect(nonEmpty).toBeGreaterThan(100);
+    },
+  );
 
   it('refuses to plan a sync against a partial view (deactivations need every stored department)', () => {
     const org = ORGS[0]!;

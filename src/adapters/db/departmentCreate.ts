@@ -34,7 +34,8 @@
  * Several creates of one organization (departmentCreateQueue.ts gathers
  * them) share the transaction: the reads are a fixed handful of set-based
  * statements for the whole batch (departmentCreateBatchSql.ts), each create
- * is planned from all the rows they read, and the writes are one multi-row
+ * is planned from the rows read that it can ask about (core/plan/keyView.ts),
+ * and the writes are one multi-row
  * INSERT of the departments and one of the history rows before the
  * `COMMIT`. What a batch cannot pin on one create (a duplicate key in its
  * INSERT, a parent's lock wait that ran out) sends each create it concerns
@@ -42,6 +43,7 @@
  */
 import type { CreateDecision } from '../../app/ports.js';
 import type { Organization, StoredDepartment } from '../../core/model.js';
+import { keyIndex, viewOfKeys } from '../../core/plan/keyView.js';
 import type { RowLookupKeys } from '../../core/plan/rowKeys.js';
 import type { Db } from './connection.js';
 import { batchReads } from './departmentCreateBatchSql.js';
@@ -174,19 +176,19 @@ export function departmentCreates(db: Db): DepartmentCreates {
 
         let open = true;
         try {
-          // A batch's creates share one view: every row read, the parents first.
+          // A batch's rows, read once; each create is planned from the ones it can ask about (keyView.ts).
           const view = shared
             ? await closedView(
                 org,
                 shared.parentsAt.flatMap((i) => departmentsOf(got.results[at[i] as number], org.id)),
                 shared.othersAt.flatMap((i) => departmentsOf(got.results[at[i] as number], org.id)),
                 send,
-              )
+              ).then(keyIndex)
             : undefined;
           const decided: (BatchedCreate<T> & { kind: 'done' | 'failed' })[] = [];
           for (const call of calls) {
             try {
-              const fetched = view ? [...view] : await closedView(org, departmentsOf(got.results[one!.parentsAt], org.id), departmentsOf(got.results[one!.candidatesAt], org.id), send);
+              const fetched = view ? viewOfKeys(view, call.keys) : await closedView(org, departmentsOf(got.results[one!.parentsAt], org.id), departmentsOf(got.results[one!.candidatesAt], org.id), send);
               decided.push({ kind: 'done', outcome: { decision: await call.decide(fetched) } });
             } catch (error) {
               if (alone) throw error;

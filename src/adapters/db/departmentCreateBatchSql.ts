@@ -2,9 +2,9 @@
  * The read round trip of a batch of API creates on MariaDB
  * (departmentCreate.ts, departmentCreateQueue.ts): a fixed handful of
  * set-based statements whatever the batch's size, instead of each create's
- * own (departmentCreateSql.ts). Every create of the batch gets all the rows
- * read: a superset of its own view (the same stored rows, read under the
- * same locks), which the planner only asks what it needs of.
+ * own (departmentCreateSql.ts). Each create of the batch is planned from
+ * the rows read that it can ask about (core/plan/keyView.ts): the same
+ * stored rows its own reads would find, read under the same locks.
  *
  * 1. the organization's import_locks row, share-locked first (as always),
  *    which also empties the two session variables below;
