@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { FileError } from '../../src/core/errors.js';
 import type { SourceRecord } from '../../src/core/model.js';
-import { type TextEncoding, decodeText, findInvalidUtf16, parseEncoding } from '../../src/core/read/decode.js';
+import { DECODE_PIECE_BYTES, type TextEncoding, decodeText, findInvalidUtf16, parseEncoding } from '../../src/core/read/decode.js';
 import { type ReadOptions, readInput } from '../../src/core/read/index.js';
 
 async function* chunked(bytes: Uint8Array, size = 5): AsyncGenerator<Uint8Array> {
@@ -126,6 +126,37 @@ describe('encodings', () => {
   it('strips a UTF-8 BOM split over chunks', async () => {
     const bytes = Uint8Array.from([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('name\nÄ\n')]);
     expect(await decodeAll(bytes, undefined, 1)).toBe('name\nÄ\n');
+  });
+
+  it('decodes a large chunk in pieces: no text chunk above 32 K units, characters split at a piece boundary kept whole', async () => {
+    // Multi-byte characters and surrogate pairs at every offset around the piece boundaries.
+    const line = 'Ä€𠀋 Team, ';
+    const text = `name\n${line.repeat(Math.ceil((3 * DECODE_PIECE_BYTES) / line.length))}\n`;
+    const cases: [Uint8Array, TextEncoding | undefined][] = [
+      [new TextEncoder().encode(text), undefined],
+      [Uint8Array.from([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(text)]), undefined],
+      [utf16(text, true), undefined],
+      [utf16(text, false), undefined],
+    ];
+    for (const [bytes, encoding] of cases) {
+      for (const size of [bytes.length, 256 * 1024, DECODE_PIECE_BYTES + 1]) {
+        const chunks: string[] = [];
+        for await (const chunk of decodeText(chunked(bytes, size), { encoding })) chunks.push(chunk);
+        expect(chunks.join('')).toBe(text);
+        expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(DECODE_PIECE_BYTES);
+      }
+    }
+  });
+
+  it('reports an invalid byte beyond the first piece of a large chunk on its line', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `Department ${i}`).join('\n');
+    const good = new TextEncoder().encode(`name\n${rows}\n`);
+    expect(good.length).toBeGreaterThan(2 * DECODE_PIECE_BYTES);
+    const bad = new Uint8Array(good.length + 2);
+    bad.set(good);
+    bad.set([0xff, 0x0a], good.length); // an invalid byte on line 5002
+    const error = await failure(bad, {}, bad.length);
+    expect(error).toMatchObject({ code: 'INVALID_ENCODING', line: 5002 });
   });
 
   it('knows the usual names of the encodings', () => {
