@@ -20,41 +20,47 @@
  * tree is built again until no row fails (as finaliseTree's own checks).
  */
 import { addIssue, isLive } from './context.js';
-import { label, type Placed } from './entities.js';
+import { label, type Tree } from './entities.js';
 
 export interface SettledTree {
-  order: Placed[];
-  deactivated: Set<Placed>;
+  tree: Tree;
+  /** The placed entities, parents first. */
+  order: Int32Array;
+  /** Entities a sync deactivates. */
+  deactivated: Set<number>;
 }
 
 /** `build` (finaliseTree and the sync's deactivations) until the rule holds. */
 export function settleActiveRule(build: () => SettledTree): SettledTree {
   for (;;) {
-    const tree = build();
-    if (!refuseInactiveParents(tree)) return tree;
+    const settled = build();
+    if (!refuseInactiveParents(settled)) return settled;
   }
 }
 
 /** Returns whether a row was refused (then the tree must be built again). */
-function refuseInactiveParents({ order, deactivated }: SettledTree): boolean {
+function refuseInactiveParents({ tree, order, deactivated }: SettledTree): boolean {
   let refused = false;
-  const blamed = new Set<Placed>();
+  const blamed = new Set<number>();
   // Children before parents: a parent kept active by a sync then keeps its own parent.
   for (let i = order.length - 1; i >= 0; i--) {
     const e = order[i]!;
-    const parent = e.parent as Placed | null | undefined;
-    if (!e.after.isActive || !parent?.after || parent.after.isActive) continue;
+    const parent = tree.parent[e]!;
+    const parentAfter = parent >= 0 ? tree.after[parent] : undefined;
+    if (!tree.placed(e).isActive || !parentAfter || parentAfter.isActive) continue;
     if (deactivated.has(parent)) {
       deactivated.delete(parent);
-      parent.after = { ...parent.after, isActive: true };
+      tree.after[parent] = { ...parentAfter, isActive: true };
       continue;
     }
-    const parentRow = parent.row !== null && isLive(parent.row) ? parent.row : null;
-    if (e.row !== null && isLive(e.row)) {
+    const pRow = tree.row[parent] ?? null;
+    const parentRow = pRow !== null && isLive(pRow) ? pRow : null;
+    const row = tree.row[e] ?? null;
+    if (row !== null && isLive(row)) {
       const why = parentRow
         ? `row ${parentRow.row.row} makes it inactive`
         : 'it is inactive in the database and the file does not reactivate it (list it, or import this department as inactive)';
-      addIssue(e.row, 'PARENT_INACTIVE', 'parent', `the department would be active under the inactive department "${label(parent)}": ${why}`);
+      addIssue(row, 'PARENT_INACTIVE', 'parent', `the department would be active under the inactive department "${label(tree, parent)}": ${why}`);
       refused = true;
     } else if (parentRow && !blamed.has(parent)) {
       blamed.add(parent);
@@ -62,7 +68,7 @@ function refuseInactiveParents({ order, deactivated }: SettledTree): boolean {
         parentRow,
         'PARENT_INACTIVE',
         'isActive',
-        `the department would be inactive while its child "${label(e)}" stays active (deactivate its children too, or move them)`,
+        `the department would be inactive while its child "${label(tree, e)}" stays active (deactivate its children too, or move them)`,
       );
       refused = true;
     }

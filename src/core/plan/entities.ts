@@ -1,125 +1,152 @@
 /**
  * The departments of the tree after the import, as the final checks see them:
  * stored ones, new ones (a live row), and stored ones a live row shapes.
- * Parents are object references (not string keys): this runs on every
- * department of every import and string building and hashing dominated it.
+ *
+ * As columns indexed by entity, not an object per department: the stored
+ * departments at their lookup positions (0 to storedCount - 1), then one per
+ * new row, in row order. Parents are entity indexes (not string keys: this
+ * runs on every department of every import and string building and hashing
+ * dominated it), children are made by the walk (finalTree.ts) as two arrays.
+ * An object per department with its children list was ~130 bytes a
+ * department alive at planning's peak (a heap snapshot of the bench's
+ * 100,000-row re-import); these columns are ~40.
  */
 import type { StoredDepartment } from '../model.js';
 import { addIssue, canonicalRow, isLive, type PlanContext, type RowState, rowKey, storedLabel } from './context.js';
 import { ROOT_POSITION } from './storedLookup.js';
 
-interface TreeLinks {
-  /** null: top level; undefined: the parent is a new row that failed, so this cannot be placed. */
-  parent: Entity | null | undefined;
-  /** Made for departments that have children (most have none). */
-  children: Entity[] | undefined;
-  /** Cycle detection: 1 on the current walk, 2 done. */
-  mark: 0 | 1 | 2;
-  /** The department after the import; set when the walk places it (see Placed). */
-  after: StoredDepartment | undefined;
-}
+/** `parent` of a top-level entity. */
+export const TOP = -1;
+/** `parent` of an entity that cannot be placed: its parent is a new row that failed, or a department the view does not hold. */
+export const UNPLACEABLE = -2;
 
-/** A stored department, shaped by a live row of the file or not. */
-export interface StoredEntity extends TreeLinks {
-  stored: StoredDepartment;
-  row: RowState | null;
-}
-/** A department a live row creates. */
-export interface NewEntity extends TreeLinks {
-  stored: null;
-  row: RowState;
-}
-export type Entity = StoredEntity | NewEntity;
+export class Tree {
+  /** Entities below this index are stored departments (the index is their lookup position). */
+  readonly storedCount: number;
+  readonly size: number;
+  /** Each entity's parent entity, TOP or UNPLACEABLE. */
+  readonly parent: Int32Array;
+  /** The live row that shapes the entity: null for a stored department no row shapes. */
+  readonly row: (RowState | null)[];
+  /** The department after the import, set when the walk places the entity. */
+  readonly after: (StoredDepartment | undefined)[];
 
-/** An entity the walk placed in the tree: its state after the import is known. */
-export type Placed = Entity & { after: StoredDepartment };
-/** A placed entity with a live row (the ones a row's outcome and checks are about). */
-export type PlacedRow = Placed & { row: RowState };
-
-export function hasRow(e: Placed): e is PlacedRow {
-  return e.row !== null;
-}
-
-/** Records `after` on `e`: from here on `e` is Placed (set in place: no object per department). */
-export function place(e: Entity, after: StoredDepartment): Placed {
-  e.after = after;
-  return e as Placed;
-}
-
-export function label(e: Entity): string {
-  if (e.stored === null) return rowKey(e.row);
-  return e.row === null ? storedLabel(e.stored) : rowKey(e.row);
-}
-
-export function buildEntities(ctx: PlanContext): Entity[] {
-  // By stored position and by row index: arrays, not maps keyed by id (this
-  // runs on every department of every import; the maps cost more than the rest).
-  const stored = ctx.stored;
-  const storedEntities: StoredEntity[] = new Array<StoredEntity>(stored.size);
-  const all: Entity[] = [];
-  for (let i = 0; i < stored.size; i++) {
-    const e: StoredEntity = { stored: stored.at(i), row: null, parent: null, children: undefined, mark: 0, after: undefined };
-    storedEntities[i] = e;
-    all.push(e);
+  constructor(
+    private readonly ctx: PlanContext,
+    newRows: number,
+  ) {
+    this.storedCount = ctx.stored.size;
+    this.size = this.storedCount + newRows;
+    this.parent = new Int32Array(this.size);
+    this.row = new Array<RowState | null>(this.size).fill(null);
+    this.after = new Array<StoredDepartment | undefined>(this.size);
   }
+
+  /** The stored department the entity is, or null for a new one. */
+  stored(e: number): StoredDepartment | null {
+    return e < this.storedCount ? this.ctx.stored.at(e) : null;
+  }
+
+  /** `after` of a placed entity. */
+  placed(e: number): StoredDepartment {
+    const a = this.after[e];
+    if (a === undefined) throw new Error(`planner invariant broken: entity ${e} was not placed`);
+    return a;
+  }
+}
+
+export function label(tree: Tree, e: number): string {
+  const row = tree.row[e] ?? null;
+  if (row !== null) return rowKey(row);
+  const stored = tree.stored(e);
+  return stored === null ? `department ${e}` : storedLabel(stored);
+}
+
+export function buildEntities(ctx: PlanContext): Tree {
+  let newRows = 0;
+  for (const s of ctx.rows) if (isLive(s) && s.parent !== null && s.storedPosition < 0) newRows++;
+  const tree = new Tree(ctx, newRows);
+  const { parent, row } = tree;
   // A stored department the file does not shape keeps its stored parent (a parent
-  // the view does not hold: undefined, it cannot be placed). Rows set their own below.
-  for (let i = 0; i < stored.size; i++) {
-    const p = stored.parentPosition(i);
-    storedEntities[i]!.parent = p >= 0 ? storedEntities[p] : p === ROOT_POSITION ? null : undefined;
+  // the view does not hold: it cannot be placed). Rows set their own below.
+  for (let i = 0; i < tree.storedCount; i++) {
+    const p = ctx.stored.parentPosition(i);
+    parent[i] = p >= 0 ? p : p === ROOT_POSITION ? TOP : UNPLACEABLE;
   }
-  const byRow: (Entity | undefined)[] = new Array<Entity | undefined>(ctx.rows.length);
+  // By row index, the row's entity (-1: none).
+  const byRow = new Int32Array(ctx.rows.length).fill(-1);
+  let next = tree.storedCount;
   for (const s of ctx.rows) {
     if (!isLive(s) || s.parent === null) continue;
-    const e = s.storedPosition >= 0 ? storedEntities[s.storedPosition] : undefined;
-    if (e) {
-      e.row = s;
-      byRow[s.idx] = e;
-    } else {
-      const created: NewEntity = { stored: null, row: s, parent: null, children: undefined, mark: 0, after: undefined };
-      byRow[s.idx] = created;
-      all.push(created);
-    }
+    const e = s.storedPosition >= 0 ? s.storedPosition : next++;
+    row[e] = s;
+    byRow[s.idx] = e;
   }
-  for (const e of all) {
-    const p = e.row?.parent;
+  for (let e = 0; e < tree.size; e++) {
+    const p = row[e]?.parent;
     if (p === undefined || p === null) continue;
-    if (p.kind === 'root') e.parent = null;
-    else if (p.kind === 'stored') e.parent = storedEntities[p.position];
+    if (p.kind === 'root') parent[e] = TOP;
+    else if (p.kind === 'stored') parent[e] = p.position;
     else {
       const target = canonicalRow(p.state);
-      e.parent = target.storedPosition >= 0 ? storedEntities[target.storedPosition] : byRow[target.idx];
+      const at = target.storedPosition >= 0 ? target.storedPosition : byRow[target.idx]!;
+      parent[e] = at >= 0 ? at : UNPLACEABLE;
     }
   }
-  return all;
+  return tree;
 }
 
 /** Marks live rows on cycles; returns whether any was found. */
-export function detectCycles(entities: readonly Entity[]): boolean {
+export function detectCycles(tree: Tree): boolean {
   let found = false;
-  const walk: Entity[] = [];
-  for (const start of entities) {
+  // 1: on the current walk, 2: done.
+  const mark = new Uint8Array(tree.size);
+  const walk: number[] = [];
+  for (let start = 0; start < tree.size; start++) {
     walk.length = 0;
-    let e: Entity | null | undefined = start;
-    while (e && e.mark === 0) {
-      e.mark = 1;
+    let e = start;
+    while (e >= 0 && mark[e] === 0) {
+      mark[e] = 1;
       walk.push(e);
-      e = e.parent;
+      e = tree.parent[e]!;
     }
-    if (e && e.mark === 1) {
+    if (e >= 0 && mark[e] === 1) {
       const cycle = walk.slice(walk.indexOf(e));
       // Name the cycle the way the child-to-parent links run, e.g. `A -> B -> C -> A`.
-      const names = cycle.map(label);
+      const names = cycle.map((c) => label(tree, c));
       const shown = names.length > 50 ? [...names.slice(0, 50), `... (${names.length} departments in all)`] : names;
-      const message = `the parent references form a cycle: ${[...shown, label(e)].join(' -> ')}`;
+      const message = `the parent references form a cycle: ${[...shown, label(tree, e)].join(' -> ')}`;
       for (const c of cycle) {
-        if (c.row) {
-          addIssue(c.row, 'CYCLE_DETECTED', 'parent', message);
+        const row = tree.row[c];
+        if (row) {
+          addIssue(row, 'CYCLE_DETECTED', 'parent', message);
           found = true;
         }
       }
     }
-    for (const w of walk) w.mark = 2;
+    for (const w of walk) mark[w] = 2;
   }
   return found;
+}
+
+/** Each entity's children, in entity order: `list[start[e]]` to `list[start[e + 1] - 1]`. */
+export interface Children {
+  start: Int32Array;
+  list: Int32Array;
+}
+
+export function childrenOf(tree: Tree): Children {
+  const start = new Int32Array(tree.size + 1);
+  for (let e = 0; e < tree.size; e++) {
+    const p = tree.parent[e]!;
+    if (p >= 0) start[p + 1]!++;
+  }
+  for (let e = 0; e < tree.size; e++) start[e + 1]! += start[e]!;
+  const fill = start.slice(0, tree.size);
+  const list = new Int32Array(start[tree.size]!);
+  for (let e = 0; e < tree.size; e++) {
+    const p = tree.parent[e]!;
+    if (p >= 0) list[fill[p]!++] = e;
+  }
+  return { start, list };
 }

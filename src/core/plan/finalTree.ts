@@ -9,13 +9,19 @@
  */
 import type { DepartmentFields, StoredDepartment } from '../model.js';
 import { jsonEqual } from '../normalise/values.js';
-import { addIssue, isLive, isTainted, type PlanContext, pushIssue, rowKey } from './context.js';
+import { addIssue, isLive, isTainted, type PlanContext, pushIssue, type RowState, rowKey } from './context.js';
 import { effectiveMaxDepth } from './depthLimit.js';
-import { buildEntities, detectCycles, type Entity, label, type Placed, place } from './entities.js';
+import { buildEntities, type Children, childrenOf, detectCycles, label, TOP, type Tree, UNPLACEABLE } from './entities.js';
 import { parentRow } from './match.js';
 import { checkUnique } from './uniqueness.js';
 
-export type { Entity, Placed } from './entities.js';
+export { TOP, type Tree, UNPLACEABLE } from './entities.js';
+
+/** The tree after the import: its entities, and the placed ones in parents-first order. */
+export interface FinalTree {
+  tree: Tree;
+  order: Int32Array;
+}
 
 type DefaultedField = Exclude<keyof DepartmentFields, 'name'>;
 
@@ -54,13 +60,16 @@ function fieldAfter<K extends DefaultedField>(
  * per department (at 1,000,000 departments ~250 MB of garbage while
  * planning), and paths are never compared (see storedPaths.ts).
  */
-function staysAsStored(ctx: PlanContext, e: Entity): boolean {
-  const { stored: base, row: s } = e;
-  if (base === null || ctx.stored.hasInconsistentPath(base) || base.organizationId !== ctx.org.id) return false;
-  const parent = e.parent;
-  if (parent === undefined) return false;
-  if (parent === null ? base.parentId !== null : parent.stored === null || parent.after !== parent.stored || base.parentId !== parent.stored.id) {
-    return false;
+function staysAsStored(ctx: PlanContext, tree: Tree, e: number, base: StoredDepartment): boolean {
+  const s = tree.row[e] ?? null;
+  if (ctx.stored.hasInconsistentPath(base) || base.organizationId !== ctx.org.id) return false;
+  const parent = tree.parent[e]!;
+  if (parent === UNPLACEABLE) return false;
+  if (parent === TOP) {
+    if (base.parentId !== null) return false;
+  } else {
+    const parentStored = tree.stored(parent);
+    if (parentStored === null || tree.after[parent] !== parentStored || base.parentId !== parentStored.id) return false;
   }
   if (s === null) return true;
   const given = s.row.fields;
@@ -85,21 +94,7 @@ function staysAsStored(ctx: PlanContext, e: Entity): boolean {
     return false;
   }
   s.finalId = base.id;
-  shareRowText(base, given);
   return true;
-}
-
-/**
- * A department that stays as stored holds the same name and description
- * twice: the database's strings and the row's (kept for replanning). The
- * stored object takes the row's (the same text: compared above), so the
- * database's copies are garbage from here on: ~80 bytes a department (the
- * bench's rows) that later stages and a replan's collections need not keep.
- * (Codes stay: the lookup's index holds the stored code string anyway.)
- */
-function shareRowText(base: StoredDepartment, given: Partial<DepartmentFields>): void {
-  if (given.name !== undefined) base.name = given.name;
-  if (typeof given.description === 'string') base.description = given.description;
 }
 
 /** A value the row gives (not undefined: absent) that is not the stored one. */
@@ -109,15 +104,17 @@ function differs(given: unknown, stored: unknown): boolean {
 
 // Built field by field (no object spreads): this runs once per department and
 // dominates planning time for large files.
-function computeAfter(ctx: PlanContext, e: Entity, parent: StoredDepartment | undefined): StoredDepartment {
-  const { stored: base, row: s } = e;
-  if (base !== null && staysAsStored(ctx, e)) return base;
+function computeAfter(ctx: PlanContext, tree: Tree, e: number, parent: StoredDepartment | undefined): StoredDepartment {
+  const base = tree.stored(e);
+  if (base !== null && staysAsStored(ctx, tree, e, base)) return base;
+  const s = tree.row[e] ?? null;
   const given = s?.row.fields;
-  const id = base !== null ? base.id : (s.finalId ??= ctx.newId());
+  if (base === null && s === null) throw new Error(`planner invariant broken: new department ${e} has no row`);
+  const id = base !== null ? base.id : (s!.finalId ??= ctx.newId());
   if (s !== null) s.finalId = id;
   const name = given?.name ?? base?.name;
   // A new row without a name failed NAME_REQUIRED before the tree is built.
-  if (name === undefined) throw new Error(`planner invariant broken: ${label(e)} has no name`);
+  if (name === undefined) throw new Error(`planner invariant broken: ${label(tree, e)} has no name`);
   return {
     id,
     organizationId: ctx.org.id,
@@ -142,32 +139,36 @@ function computeAfter(ctx: PlanContext, e: Entity, parent: StoredDepartment | un
   };
 }
 
-/** Walks parents-first; marks rows under failed rows as skipped and fills `after`. Returns the order. */
-function walkTree(ctx: PlanContext, entities: readonly Entity[]): { order: Placed[]; changed: boolean } {
-  const queue: Entity[] = [];
+/** Walks parents-first; marks rows under failed rows as skipped and places the rest. Returns the order. */
+function walkTree(ctx: PlanContext, tree: Tree): { order: Int32Array; changed: boolean } {
+  const children = childrenOf(tree);
   let changed = false;
-  for (const e of entities) {
-    if (e.parent === null) queue.push(e);
-    else if (e.parent) (e.parent.children ??= []).push(e);
-  }
   // A parent that is no entity is a new row that failed: its subtree cannot be placed.
   // (After the children lists are complete, so the skip reaches the whole subtree.)
-  for (const e of entities) if (e.parent === undefined) changed = skip(ctx, e) || changed;
-  const order: Placed[] = [];
-  // Breadth-first: `queue` grows while it is read (an array iterator sees the new elements).
-  for (const e of queue) {
-    if (e.row) {
-      if (!isLive(e.row)) continue;
-      const p = parentRow(ctx, e.row);
+  for (let e = 0; e < tree.size; e++) if (tree.parent[e] === UNPLACEABLE) changed = skip(ctx, tree, children, e) || changed;
+  // Breadth-first from the top-level entities; each entity is queued once (a tree below them).
+  const queue = new Int32Array(tree.size);
+  let queued = 0;
+  for (let e = 0; e < tree.size; e++) if (tree.parent[e] === TOP) queue[queued++] = e;
+  const order = new Int32Array(tree.size);
+  let placed = 0;
+  for (let at = 0; at < queued; at++) {
+    const e = queue[at]!;
+    const row = tree.row[e] ?? null;
+    if (row !== null) {
+      if (!isLive(row)) continue;
+      const p = parentRow(ctx, row);
       if (p !== undefined && isTainted(p)) {
-        changed = skip(ctx, e) || changed;
+        changed = skip(ctx, tree, children, e) || changed;
         continue;
       }
     }
-    order.push(place(e, computeAfter(ctx, e, e.parent?.after)));
-    if (e.children) for (const c of e.children) queue.push(c);
+    const parent = tree.parent[e]!;
+    tree.after[e] = computeAfter(ctx, tree, e, parent >= 0 ? tree.after[parent] : undefined);
+    order[placed++] = e;
+    for (let c = children.start[e]!; c < children.start[e + 1]!; c++) queue[queued++] = children.list[c]!;
   }
-  return { order, changed };
+  return { order: order.subarray(0, placed), changed };
 }
 
 /**
@@ -175,47 +176,56 @@ function walkTree(ctx: PlanContext, entities: readonly Entity[]): { order: Place
  * With an explicit stack, not recursion: a failed row can head a chain of any
  * depth (a 5,000-deep chain overflowed the call stack).
  */
-function skip(ctx: PlanContext, top: Entity): boolean {
-  if (!top.row || !isLive(top.row)) return false;
-  const stack: Entity[] = [top];
+function skip(ctx: PlanContext, tree: Tree, children: Children, top: number): boolean {
+  const topRow = tree.row[top] ?? null;
+  if (topRow === null || !isLive(topRow)) return false;
+  const stack: number[] = [top];
   for (let e = stack.pop(); e !== undefined; e = stack.pop()) {
-    if (!e.row || !isLive(e.row)) continue;
-    const p = parentRow(ctx, e.row);
+    const row = tree.row[e] ?? null;
+    if (row === null || !isLive(row)) continue;
+    const p = parentRow(ctx, row);
     const why = p ? `row ${p.row.row} (${rowKey(p)}) failed` : 'its parent failed';
-    e.row.skipped = true;
-    pushIssue(e.row, { row: e.row.row.row, code: 'PARENT_FAILED', field: 'parent', message: `skipped because ${why}`, key: rowKey(e.row) });
-    if (e.children) for (const c of e.children) stack.push(c);
+    row.skipped = true;
+    pushIssue(row, { row: row.row.row, code: 'PARENT_FAILED', field: 'parent', message: `skipped because ${why}`, key: rowKey(row) });
+    for (let c = children.start[e]!; c < children.start[e + 1]!; c++) stack.push(children.list[c]!);
   }
   return true;
 }
 
-function checkDepth(ctx: PlanContext, order: readonly Placed[]): boolean {
+function checkDepth(ctx: PlanContext, tree: Tree, order: Int32Array): boolean {
   const max = effectiveMaxDepth(ctx.options.maxDepth);
   let changed = false;
   for (const e of order) {
-    const level = e.after.depth + 1;
+    const after = tree.placed(e);
+    const level = after.depth + 1;
     if (level <= max) continue;
-    if (e.stored && e.after.depth === e.stored.depth) continue; // already that deep: not this import's doing
+    const stored = tree.stored(e);
+    if (stored && after.depth === stored.depth) continue; // already that deep: not this import's doing
     // Blame the row itself, or the nearest row above that moved this subtree down.
-    let cur: Entity | null | undefined = e;
-    while (cur && !(cur.row && isLive(cur.row))) cur = cur.parent;
-    if (!cur?.row) continue;
-    const what = cur === e ? 'the department' : `its subtree (down to "${label(e)}")`;
-    addIssue(cur.row, 'DEPTH_EXCEEDED', 'parent', `${what} would be at level ${level}; at most ${max} levels are allowed (--max-depth)`);
+    let cur = e;
+    while (cur >= 0 && !isLiveRow(tree.row[cur])) cur = tree.parent[cur]!;
+    const row = cur >= 0 ? tree.row[cur] : null;
+    if (!row) continue;
+    const what = cur === e ? 'the department' : `its subtree (down to "${label(tree, e)}")`;
+    addIssue(row, 'DEPTH_EXCEEDED', 'parent', `${what} would be at level ${level}; at most ${max} levels are allowed (--max-depth)`);
     changed = true;
   }
   return changed;
 }
 
+function isLiveRow(row: RowState | null | undefined): boolean {
+  return row !== null && row !== undefined && isLive(row);
+}
+
 /** Runs the checks to a fixed point; returns the final entities in parents-first order. */
-export function finaliseTree(ctx: PlanContext): Placed[] {
+export function finaliseTree(ctx: PlanContext): FinalTree {
   for (;;) {
-    const entities = buildEntities(ctx);
-    if (detectCycles(entities)) continue;
-    const { order, changed } = walkTree(ctx, entities);
+    const tree = buildEntities(ctx);
+    if (detectCycles(tree)) continue;
+    const { order, changed } = walkTree(ctx, tree);
     if (changed) continue;
-    if (checkDepth(ctx, order)) continue;
-    if (checkUnique(ctx, order)) continue;
-    return order;
+    if (checkDepth(ctx, tree, order)) continue;
+    if (checkUnique(ctx, tree, order)) continue;
+    return { tree, order };
   }
 }

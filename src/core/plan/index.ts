@@ -11,7 +11,7 @@ import { type SettledTree, settleActiveRule } from './activeRule.js';
 import { matchByName } from './byName.js';
 import { addIssue, isTainted, PlanContext, type PlanOptions, rowKey } from './context.js';
 import { changedFields } from './diff.js';
-import { type Entity, finaliseTree, type Placed } from './finalTree.js';
+import { finaliseTree, type Tree } from './finalTree.js';
 import { checkOrganization, indexFileKeys, matchByKeys, mergeIdenticalRows, resolveParents } from './match.js';
 import { completeLookup, type StoredLookup } from './storedLookup.js';
 
@@ -49,11 +49,17 @@ export function planImport(input: PlanInput): ImportPlan {
     }
   }
   // The activity rule refuses rows, which changes the tree: built again until it holds (activeRule.ts).
-  const settled = settleActiveRule(() => {
-    const order = finaliseTree(ctx);
-    return { order, deactivated: input.options.mode === 'sync' ? markDeactivations(ctx, order) : new Set<Placed>() };
-  });
-  return buildPlan(ctx, settled);
+  const settled = (): SettledTree =>
+    settleActiveRule(() => {
+      const { tree, order } = finaliseTree(ctx);
+      return { tree, order, deactivated: input.options.mode === 'sync' ? markDeactivations(ctx, tree, order) : new Set<number>() };
+    });
+  // The settled tree is an argument only: garbage once its outcomes are taken,
+  // before the row results are made (see treeOutcomes); so are the indexes.
+  const outcomes = treeOutcomes(ctx, settled());
+  ctx.releaseIndexes();
+  if (!isLookup(input.stored)) stored.releaseIndexes();
+  return buildPlan(ctx, outcomes);
 }
 
 function isLookup(stored: PlanInput['stored']): stored is StoredLookup {
@@ -65,7 +71,7 @@ function isLookup(stored: PlanInput['stored']): stored is StoredLookup {
  * those a failed row may stand for (never lose data because of a typo) and the
  * ancestors of departments the file keeps.
  */
-function markDeactivations(ctx: PlanContext, order: readonly Placed[]): Set<Placed> {
+function markDeactivations(ctx: PlanContext, tree: Tree, order: Int32Array): Set<number> {
   const keep = new Set<string>();
   for (const s of ctx.rowByStored) if (s?.stored) keep.add(s.stored.id);
   for (const s of ctx.rows) {
@@ -82,18 +88,22 @@ function markDeactivations(ctx: PlanContext, order: readonly Placed[]): Set<Plac
   }
   // The ancestors of every department the file lists: live rows, and the departments failed rows
   // stand for (kept above, but their ancestors were deactivated: a walk stopped at any kept one).
-  const above = new Set<Entity>();
+  const above = new Uint8Array(tree.size);
   for (const e of order) {
-    if (e.row === null && (e.stored === null || !keep.has(e.stored.id))) continue;
-    for (let p = e.parent; p && !above.has(p); p = p.parent) {
-      above.add(p);
-      if (p.stored) keep.add(p.stored.id);
+    const stored = tree.stored(e);
+    if (tree.row[e] === null && (stored === null || !keep.has(stored.id))) continue;
+    for (let p = tree.parent[e]!; p >= 0 && above[p] === 0; p = tree.parent[p]!) {
+      above[p] = 1;
+      const ps = tree.stored(p);
+      if (ps) keep.add(ps.id);
     }
   }
-  const deactivated = new Set<Placed>();
+  const deactivated = new Set<number>();
   for (const e of order) {
-    if (e.row || !e.stored || !e.after.isActive || keep.has(e.stored.id)) continue;
-    e.after = { ...e.after, isActive: false };
+    const stored = tree.stored(e);
+    const after = tree.placed(e);
+    if (tree.row[e] !== null || !stored || !after.isActive || keep.has(stored.id)) continue;
+    tree.after[e] = { ...after, isActive: false };
     deactivated.add(e);
   }
   return deactivated;
@@ -108,36 +118,34 @@ interface TreeOutcomes {
 }
 
 /**
- * What the tree says: the writes, and each placed row's action. Takes the
- * settled tree out of `settled`, so its entities (an object per department,
- * ~90 bytes with its children list) are garbage before the row results (~80
- * bytes a row) are made: planning's peak is the larger of the two, not their
- * sum (measured in-process, 200,000 departments: ~15 MB of a 200 MB peak).
+ * What the tree says: the writes, and each placed row's action. The settled
+ * tree is its argument only, so its columns (~40 bytes a department) are
+ * garbage before the row results (~80 bytes a row) are made: planning's peak
+ * is the larger of the two, not their sum.
  */
-function treeOutcomes(ctx: PlanContext, settled: SettledTree): TreeOutcomes {
-  const { order, deactivated } = settled;
-  settled.order = [];
-  settled.deactivated = new Set();
+function treeOutcomes(ctx: PlanContext, { tree, order, deactivated }: SettledTree): TreeOutcomes {
   const out: TreeOutcomes = { creates: [], updates: [], deactivations: [], actionByRow: new Array<RowResult['action'] | undefined>(ctx.rows.length) };
   for (const e of order) {
-    const after = e.after;
-    if (!e.stored) {
+    const after = tree.placed(e);
+    const stored = tree.stored(e);
+    const row = tree.row[e] ?? null;
+    if (stored === null) {
       out.creates.push(after);
-      out.actionByRow[e.row.idx] = 'created';
+      if (row !== null) out.actionByRow[row.idx] = 'created';
       continue;
     }
-    const changed = changedFields(e.stored, after);
-    if (e.row) out.actionByRow[e.row.idx] = changed.length === 0 ? 'unchanged' : changed.includes('parentId') ? 'moved' : 'updated';
+    const changed = changedFields(stored, after);
+    if (row !== null) out.actionByRow[row.idx] = changed.length === 0 ? 'unchanged' : changed.includes('parentId') ? 'moved' : 'updated';
     if (changed.length === 0) continue;
-    const update = { before: e.stored, after, changed };
+    const update = { before: stored, after, changed };
     if (deactivated.has(e)) out.deactivations.push(update);
     else out.updates.push(update);
   }
   return out;
 }
 
-function buildPlan(ctx: PlanContext, settled: SettledTree): ImportPlan {
-  const { creates, updates, deactivations, actionByRow } = treeOutcomes(ctx, settled);
+function buildPlan(ctx: PlanContext, outcomes: TreeOutcomes): ImportPlan {
+  const { creates, updates, deactivations, actionByRow } = outcomes;
 
   const counts = emptyCounts();
   counts.rows = ctx.rows.length;

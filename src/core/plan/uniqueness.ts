@@ -3,8 +3,8 @@
  * after the import.
  */
 import type { StoredDepartment } from '../model.js';
-import { addIssue, parentNameKey, type PlanContext, storedLabel } from './context.js';
-import { hasRow, type Placed, type PlacedRow } from './entities.js';
+import { addIssue, parentNameKey, type PlanContext, type RowState, storedLabel } from './context.js';
+import type { Tree } from './entities.js';
 
 type UniqueKind = 'code' | 'openDepartmentId' | 'name';
 
@@ -14,60 +14,65 @@ type UniqueKind = 'code' | 'openDepartmentId' | 'name';
  * and against the stored department holding that key, unless that one gives
  * the key up. An unchanged re-import checks nothing. Returns whether a row failed.
  */
-export function checkUnique(ctx: PlanContext, order: readonly Placed[]): boolean {
+export function checkUnique(ctx: PlanContext, tree: Tree, order: Int32Array): boolean {
   const orgScope = ctx.org.nameScope === 'organization';
   const nameKey = (d: StoredDepartment): string => (orgScope ? d.name : parentNameKey(d.parentId, d.name));
-  const changedRows: PlacedRow[] = [];
+  const changedRows: number[] = [];
   for (const e of order) {
-    if (!hasRow(e)) continue;
-    const a = e.after;
-    const b = e.stored;
+    if (tree.row[e] === null) continue;
+    const a = tree.placed(e);
+    const b = tree.stored(e);
     // a === b: the department stays as stored (finalTree's staysAsStored).
     if (a !== b && (!b || b.code !== a.code || b.openDepartmentId !== a.openDepartmentId || nameKey(b) !== nameKey(a))) changedRows.push(e);
   }
   if (changedRows.length === 0) return false;
   // Only when some key changes: a map of every row's department costs ~40 MB per 1,000,000.
   const finalById = new Map<string, StoredDepartment>();
-  for (const e of order) if (hasRow(e) && e.stored) finalById.set(e.stored.id, e.after);
-  changedRows.sort((x, y) => x.row.idx - y.row.idx);
+  for (const e of order) {
+    const stored = tree.stored(e);
+    if (tree.row[e] !== null && stored) finalById.set(stored.id, tree.placed(e));
+  }
+  const rowOf = (e: number): RowState => tree.row[e]!;
+  changedRows.sort((x, y) => rowOf(x).idx - rowOf(y).idx);
 
   const storedHolder: Record<UniqueKind, (v: string) => StoredDepartment | undefined> = {
     code: (v) => ctx.stored.byCode(v),
     openDepartmentId: (v) => ctx.stored.byOpenDepartmentId(v),
     name: (v) => (orgScope ? ctx.stored.byName(v) : ctx.stored.byParentNameKey(v)),
   };
-  const claimed: Record<UniqueKind, Map<string, PlacedRow>> = { code: new Map(), openDepartmentId: new Map(), name: new Map() };
-  /** Claims `value` of `kind` for `e`'s row, or reports who holds it. (Per key, not per row: no lists made per row.) */
-  const claim = (e: PlacedRow, kind: UniqueKind, value: string | null, before: string | null | undefined): boolean => {
+  const claimed: Record<UniqueKind, Map<string, RowState>> = { code: new Map(), openDepartmentId: new Map(), name: new Map() };
+  /** Claims `value` of `kind` for entity `e`'s row, or reports who holds it. (Per key, not per row: no lists made per row.) */
+  const claim = (e: number, kind: UniqueKind, value: string | null, before: string | null | undefined): boolean => {
     if (value === null || value === before) return false;
+    const row = rowOf(e);
     let by: string | undefined;
     const rowHolder = claimed[kind].get(value);
-    if (rowHolder) by = `row ${rowHolder.row.row.row}`;
+    if (rowHolder) by = `row ${rowHolder.row.row}`;
     else {
       const s = storedHolder[kind](value);
-      if (s !== undefined && s.id !== e.stored?.id) {
+      if (s !== undefined && s.id !== tree.stored(e)?.id) {
         const sFinal = finalById.get(s.id) ?? s;
         // The stored holder keeps the key unless a row of this file changes it.
         if ((kind === 'name' ? nameKey(sFinal) : sFinal[kind]) === value) by = `the stored department "${storedLabel(s)}"`;
       }
     }
     if (by === undefined) {
-      claimed[kind].set(value, e);
+      claimed[kind].set(value, row);
       return false;
     }
-    if (kind === 'code') addIssue(e.row, 'DUPLICATE_CODE', 'code', `code "${value}" is already used by ${by}`);
+    if (kind === 'code') addIssue(row, 'DUPLICATE_CODE', 'code', `code "${value}" is already used by ${by}`);
     else if (kind === 'openDepartmentId') {
-      addIssue(e.row, 'DUPLICATE_OPEN_DEPARTMENT_ID', 'openDepartmentId', `openDepartmentId "${value}" is already used by ${by}`);
+      addIssue(row, 'DUPLICATE_OPEN_DEPARTMENT_ID', 'openDepartmentId', `openDepartmentId "${value}" is already used by ${by}`);
     } else {
       const where = orgScope ? 'in the organization' : 'under the same parent';
-      addIssue(e.row, 'DEPARTMENT_NAME_CONFLICT', 'name', `a department named "${e.after.name}" already exists ${where} (${by})`);
+      addIssue(row, 'DEPARTMENT_NAME_CONFLICT', 'name', `a department named "${tree.placed(e).name}" already exists ${where} (${by})`);
     }
     return true;
   };
   let changed = false;
   for (const e of changedRows) {
-    const a = e.after;
-    const b = e.stored;
+    const a = tree.placed(e);
+    const b = tree.stored(e);
     // In this order: code, openDepartmentId, name (a row's issues are listed in it).
     if (claim(e, 'code', a.code, b?.code)) changed = true;
     if (claim(e, 'openDepartmentId', a.openDepartmentId, b?.openDepartmentId)) changed = true;
