@@ -61,7 +61,7 @@ export interface RowState {
 }
 
 export class PlanContext {
-  readonly rows: RowState[];
+  rows: RowState[];
   /** By stored position (storedLookup.ts): the row that matched that department. An array, not a map by id: one per stored department. */
   readonly rowByStored: (RowState | undefined)[];
   /** First row (not merged) carrying each key in the file. */
@@ -97,17 +97,30 @@ export class PlanContext {
     this.rowByStored = new Array<RowState | undefined>(stored.size);
   }
 
-  /**
-   * Drops the indexes of the file's keys and of rows by stored position once
-   * the tree is final: the row results need none of them, and they would
-   * otherwise be alive while the results are made, planning's peak (~45 bytes
-   * a row and a stored department).
-   */
-  releaseIndexes(): void {
+  /** Once parents are resolved and rows matched: nothing looks a row up by its key any more (~40 bytes a row). */
+  releaseFileKeys(): void {
     this.fileById.clear();
     this.fileByCode = new Map();
     this.fileByOpenId.clear();
+  }
+
+  /**
+   * Once the tree is final: the rows by stored position, and each row's parent
+   * target (which keeps its parent's row state alive), are not read again.
+   */
+  releaseTree(): void {
     this.rowByStored.length = 0;
+    for (const s of this.rows) {
+      s.parent = null;
+      s.asParent = null;
+    }
+  }
+
+  /** The row states, taken out (`rows` is empty afterwards): buildPlan drops each as its result is made. */
+  takeRows(): (RowState | undefined)[] {
+    const rows = this.rows;
+    this.rows = [];
+    return rows;
   }
 
   /** The row at `idx`: an index a shape stage gave (a nested node's parent). */

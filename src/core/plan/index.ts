@@ -13,6 +13,7 @@ import { addIssue, isTainted, PlanContext, type PlanOptions, rowKey } from './co
 import { changedFields } from './diff.js';
 import { finaliseTree, type Tree } from './finalTree.js';
 import { checkOrganization, indexFileKeys, matchByKeys, mergeIdenticalRows, resolveParents } from './match.js';
+import { shareTextByKeys } from './sharedText.js';
 import { completeLookup, type StoredLookup } from './storedLookup.js';
 
 export type { PlanOptions } from './context.js';
@@ -36,6 +37,7 @@ export function planImport(input: PlanInput): ImportPlan {
   const stored = isLookup(input.stored) ? input.stored : completeLookup(input.stored);
   // Deactivating what a file leaves out needs every stored department.
   if (input.options.mode === 'sync' && !stored.complete) throw new Error('planImport: a sync needs every stored department (a complete lookup)');
+  shareTextByKeys(input.rows, stored);
   const ctx = new PlanContext(input.organization, input.options, input.newId, input.rows, stored);
   checkOrganization(ctx);
   mergeIdenticalRows(ctx);
@@ -43,21 +45,23 @@ export function planImport(input: PlanInput): ImportPlan {
   matchByKeys(ctx);
   resolveParents(ctx);
   matchByName(ctx);
+  ctx.releaseFileKeys();
   for (const s of ctx.rows) {
     if (s.mergedInto === null && s.stored === null && s.row.fields.name === undefined && !s.issues.some((i) => i.field === 'name')) {
       addIssue(s, 'NAME_REQUIRED', 'name', 'name is required for a new department');
     }
   }
   // The activity rule refuses rows, which changes the tree: built again until it holds (activeRule.ts).
-  const settled = (): SettledTree =>
-    settleActiveRule(() => {
+  const settled = {
+    tree: settleActiveRule(() => {
       const { tree, order } = finaliseTree(ctx);
       return { tree, order, deactivated: input.options.mode === 'sync' ? markDeactivations(ctx, tree, order) : new Set<number>() };
-    });
-  // The settled tree is an argument only: garbage once its outcomes are taken,
-  // before the row results are made (see treeOutcomes); so are the indexes.
-  const outcomes = treeOutcomes(ctx, settled());
-  ctx.releaseIndexes();
+    }),
+  };
+  // treeOutcomes takes the tree out of its holder: garbage before the row
+  // results are made, as are the indexes below.
+  const outcomes = treeOutcomes(ctx, settled);
+  ctx.releaseTree();
   if (!isLookup(input.stored)) stored.releaseIndexes();
   return buildPlan(ctx, outcomes);
 }
@@ -118,12 +122,18 @@ interface TreeOutcomes {
 }
 
 /**
- * What the tree says: the writes, and each placed row's action. The settled
- * tree is its argument only, so its columns (~40 bytes a department) are
- * garbage before the row results (~80 bytes a row) are made: planning's peak
- * is the larger of the two, not their sum.
+ * What the tree says: the writes, and each placed row's action. Takes the
+ * settled tree out of its holder, so that its columns (~40 bytes a
+ * department) and the row states they hold are garbage before the row
+ * results (~80 bytes a row) are made: planning's peak is then the larger of
+ * the two, not their sum. (A holder, not the argument alone: a heap snapshot
+ * showed the tree still alive after treeOutcomes(ctx, settle()) returned.)
  */
-function treeOutcomes(ctx: PlanContext, { tree, order, deactivated }: SettledTree): TreeOutcomes {
+function treeOutcomes(ctx: PlanContext, holder: { tree: SettledTree | undefined }): TreeOutcomes {
+  const settled = holder.tree;
+  holder.tree = undefined;
+  if (settled === undefined) throw new Error('planner invariant broken: the tree was taken already');
+  const { tree, order, deactivated } = settled;
   const out: TreeOutcomes = { creates: [], updates: [], deactivations: [], actionByRow: new Array<RowResult['action'] | undefined>(ctx.rows.length) };
   for (const e of order) {
     const after = tree.placed(e);
@@ -148,10 +158,16 @@ function buildPlan(ctx: PlanContext, outcomes: TreeOutcomes): ImportPlan {
   const { creates, updates, deactivations, actionByRow } = outcomes;
 
   const counts = emptyCounts();
-  counts.rows = ctx.rows.length;
+  const states = ctx.takeRows();
+  counts.rows = states.length;
   counts.deactivated = deactivations.length;
   const errors: RowIssue[] = [];
-  const rowResults: RowResult[] = ctx.rows.map((s) => {
+  const rowResults = new Array<RowResult>(states.length);
+  for (let i = 0; i < states.length; i++) {
+    const s = states[i]!;
+    // Dropped as its result is made: the row states (~120 bytes a row) and the
+    // results (~75) are then not all alive at once, planning's last peak.
+    states[i] = undefined;
     const key = rowKey(s);
     let result: RowResult;
     if (s.mergedInto !== null) {
@@ -166,8 +182,8 @@ function buildPlan(ctx: PlanContext, outcomes: TreeOutcomes): ImportPlan {
       result = { row: s.row.row, key, action, departmentId: s.finalId, errors: NO_ISSUES };
     }
     counts[result.action]++;
-    return result;
-  });
+    rowResults[i] = result;
+  }
   errors.sort((a, b) => a.row - b.row);
   // Which rule a `root`/`null` parent reference followed, when it was not the top level.
   const warnings = [...ctx.rootWordsMatched].map(

@@ -3,7 +3,7 @@
  * organization check, merging identical rows, matching rows to stored
  * departments by key, and resolving parent references.
  */
-import type { DepartmentFields, ParentRefType, ParentRefValue, StoredDepartment } from '../model.js';
+import type { ParentRefType, ParentRefValue, StoredDepartment } from '../model.js';
 import {
   addIssue,
   canonicalRow,
@@ -16,6 +16,7 @@ import {
   storedLabel,
   storedTarget,
 } from './context.js';
+import { shareEqualText } from './sharedText.js';
 import type { StoredKey } from './storedLookup.js';
 
 export function checkOrganization(ctx: PlanContext): void {
@@ -145,17 +146,8 @@ export function claimStored(ctx: PlanContext, s: RowState, position: number, key
   s.stored = d;
   s.storedPosition = position;
   s.matchedBy = key;
+  // Rows matched by id or name (shareTextByKeys did the others).
   shareEqualText(d, s.row.fields);
-}
-
-/**
- * Where the matched row's name and description are the stored text, the stored department takes
- * the row's strings (kept for replanning): the database's copies are garbage from the match on,
- * before planning's peak (~80 bytes a department of the bench's rows). Codes: the lookup holds them.
- */
-function shareEqualText(base: StoredDepartment, given: Partial<DepartmentFields>): void {
-  if (given.name !== undefined && given.name === base.name) base.name = given.name;
-  if (typeof given.description === 'string' && given.description === base.description) base.description = given.description;
 }
 
 type Candidate = { target: ParentTarget; type: StoredKey };
