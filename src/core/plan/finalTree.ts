@@ -195,7 +195,8 @@ function skip(ctx: PlanContext, tree: Tree, children: Children, top: number): bo
 function checkDepth(ctx: PlanContext, tree: Tree, order: Int32Array): boolean {
   const max = effectiveMaxDepth(ctx.options.maxDepth);
   let changed = false;
-  for (const e of order) {
+  for (let i = 0; i < order.length; i++) {
+    const e = order[i]!;
     const after = tree.placed(e);
     const level = after.depth + 1;
     if (level <= max) continue;

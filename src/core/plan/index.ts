@@ -93,7 +93,8 @@ function markDeactivations(ctx: PlanContext, tree: Tree, order: Int32Array): Set
   // The ancestors of every department the file lists: live rows, and the departments failed rows
   // stand for (kept above, but their ancestors were deactivated: a walk stopped at any kept one).
   const above = new Uint8Array(tree.size);
-  for (const e of order) {
+  for (let i = 0; i < order.length; i++) {
+    const e = order[i]!;
     const stored = tree.stored(e);
     if (tree.row[e] === null && (stored === null || !keep.has(stored.id))) continue;
     for (let p = tree.parent[e]!; p >= 0 && above[p] === 0; p = tree.parent[p]!) {
@@ -103,7 +104,8 @@ function markDeactivations(ctx: PlanContext, tree: Tree, order: Int32Array): Set
     }
   }
   const deactivated = new Set<number>();
-  for (const e of order) {
+  for (let i = 0; i < order.length; i++) {
+    const e = order[i]!;
     const stored = tree.stored(e);
     const after = tree.placed(e);
     if (tree.row[e] !== null || !stored || !after.isActive || keep.has(stored.id)) continue;
@@ -135,7 +137,8 @@ function treeOutcomes(ctx: PlanContext, holder: { tree: SettledTree | undefined 
   if (settled === undefined) throw new Error('planner invariant broken: the tree was taken already');
   const { tree, order, deactivated } = settled;
   const out: TreeOutcomes = { creates: [], updates: [], deactivations: [], actionByRow: new Array<RowResult['action'] | undefined>(ctx.rows.length) };
-  for (const e of order) {
+  for (let i = 0; i < order.length; i++) {
+    const e = order[i]!;
     const after = tree.placed(e);
     const stored = tree.stored(e);
     const row = tree.row[e] ?? null;

@@ -18,7 +18,8 @@ export function checkUnique(ctx: PlanContext, tree: Tree, order: Int32Array): bo
   const orgScope = ctx.org.nameScope === 'organization';
   const nameKey = (d: StoredDepartment): string => (orgScope ? d.name : parentNameKey(d.parentId, d.name));
   const changedRows: number[] = [];
-  for (const e of order) {
+  for (let i = 0; i < order.length; i++) {
+    const e = order[i]!;
     if (tree.row[e] === null) continue;
     const a = tree.placed(e);
     const b = tree.stored(e);
@@ -28,7 +29,8 @@ export function checkUnique(ctx: PlanContext, tree: Tree, order: Int32Array): bo
   if (changedRows.length === 0) return false;
   // Only when some key changes: a map of every row's department costs ~40 MB per 1,000,000.
   const finalById = new Map<string, StoredDepartment>();
-  for (const e of order) {
+  for (let i = 0; i < order.length; i++) {
+    const e = order[i]!;
     const stored = tree.stored(e);
     if (tree.row[e] !== null && stored) finalById.set(stored.id, tree.placed(e));
   }
