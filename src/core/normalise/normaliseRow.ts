@@ -9,6 +9,7 @@ import type { DepartmentFields, DepartmentRow, ParentRef, ParentRefType, SourceR
 import { KEY_MAX_LENGTH, NAME_MAX_LENGTH } from '../model.js';
 import { type ColumnMapping, type InputField } from './vocabulary.js';
 import { givenFields } from './givenFields.js';
+import { ParentByValue, RowWithIssues } from './rowObjects.js';
 import { INVISIBLE_REMOVED, LONE_SURROGATE_MESSAGE, checkInvisible, containsLoneSurrogate } from './characters.js';
 import {
   charLength,
@@ -229,7 +230,8 @@ export function normaliseRecord(record: SourceRecord, mapping: ColumnMapping, op
   if (id.ok && id.value !== null) row.id = id.value;
   if (organization.ok && organization.value !== null) row.organization = organization.value;
   const { issues } = scope;
-  return scope.cleaned ? { row, issues, cleaned: scope.cleaned } : { row, issues };
+  // A constructor, not a literal: see rowObjects.ts.
+  return scope.cleaned ? { row, issues, cleaned: scope.cleaned } : new RowWithIssues(row, issues);
 }
 
 /** Boolean fields: the input field and the department field share the name. */
@@ -290,7 +292,7 @@ function readParent(scope: RecordScope, defaultType: ParentRefType): ParentRef {
     // Both words have 4 letters, and no other character lower-cases to one of theirs: other values
     // are not lower-cased (a new string per row).
     if (value.length === 4 && ROOT_WORDS.has(value.toLowerCase())) return { kind: 'ref', value, type: refType, field, rootWord: true };
-    return { kind: 'ref', value, type: refType, field };
+    return new ParentByValue(value, refType, field);
   }
   return seen ? { kind: 'root' } : { kind: 'absent' };
 }

@@ -13,6 +13,7 @@ import { addIssue, isLive, isTainted, type PlanContext, pushIssue, type RowState
 import { effectiveMaxDepth } from './depthLimit.js';
 import { buildEntities, type Children, childrenOf, detectCycles, label, TOP, type Tree, UNPLACEABLE } from './entities.js';
 import { parentRow } from './match.js';
+import { ChildPathPrefixes } from './storedPaths.js';
 import { checkUnique } from './uniqueness.js';
 
 export { TOP, type Tree, UNPLACEABLE } from './entities.js';
@@ -104,7 +105,8 @@ function differs(given: unknown, stored: unknown): boolean {
 
 // Built field by field (no object spreads): this runs once per department and
 // dominates planning time for large files.
-function computeAfter(ctx: PlanContext, tree: Tree, e: number, parent: StoredDepartment | undefined): StoredDepartment {
+function computeAfter(ctx: PlanContext, tree: Tree, e: number, parentEntity: number, prefixes: ChildPathPrefixes): StoredDepartment {
+  const parent = parentEntity >= 0 ? tree.after[parentEntity] : undefined;
   const base = tree.stored(e);
   if (base !== null && staysAsStored(ctx, tree, e, base)) return base;
   const s = tree.row[e] ?? null;
@@ -123,7 +125,7 @@ function computeAfter(ctx: PlanContext, tree: Tree, e: number, parent: StoredDep
     code: fieldAfter('code', given, base),
     openDepartmentId: fieldAfter('openDepartmentId', given, base),
     parentId: parent ? parent.id : null,
-    path: parent ? `${parent.path}/${id}` : `/${id}`,
+    path: parent ? prefixes.of(parentEntity, parent.path) + id : `/${id}`,
     depth: parent ? parent.depth + 1 : 0,
     location: fieldAfter('location', given, base),
     i18n: fieldAfter('i18n', given, base),
@@ -151,6 +153,7 @@ function walkTree(ctx: PlanContext, tree: Tree): { order: Int32Array; changed: b
   let queued = 0;
   for (let e = 0; e < tree.size; e++) if (tree.parent[e] === TOP) queue[queued++] = e;
   const order = new Int32Array(tree.size);
+  const prefixes = new ChildPathPrefixes(tree.size);
   let placed = 0;
   for (let at = 0; at < queued; at++) {
     const e = queue[at]!;
@@ -163,8 +166,7 @@ function walkTree(ctx: PlanContext, tree: Tree): { order: Int32Array; changed: b
         continue;
       }
     }
-    const parent = tree.parent[e]!;
-    tree.after[e] = computeAfter(ctx, tree, e, parent >= 0 ? tree.after[parent] : undefined);
+    tree.after[e] = computeAfter(ctx, tree, e, tree.parent[e]!, prefixes);
     order[placed++] = e;
     for (let c = children.start[e]!; c < children.start[e + 1]!; c++) queue[queued++] = children.list[c]!;
   }

@@ -2,10 +2,10 @@
  * Stored paths, compactly. The database gives every path as a flat string of
  * its own, ~33 bytes a level (a department at depth 7 holds ~250 bytes of
  * path): at 1,000,000 departments ~200 MB. A path that is what it should be
- * (its parent's path, '/', its id) is rebuilt as `${parent.path}/${id}`: two
- * small string nodes pointing at the parent's path and at the id the
- * department holds anyway; and its parentId becomes its parent's own id
- * string. The text is the same; only V8's representation changes.
+ * (its parent's path, '/', its id) is rebuilt as `${parent.path}/` + id: one
+ * small string node pointing at its parent's prefix (one per parent, shared by
+ * the siblings: ChildPathPrefixes) and at the id the department holds anyway;
+ * and its parentId becomes its parent's own id string. The text is the same; only V8's representation changes.
  *
  * Every comparison is made on the flat strings as read, before any is
  * replaced: comparing or searching a composed string makes V8 flatten it in
@@ -40,11 +40,12 @@ export function shareStoredPaths(stored: readonly StoredDepartment[], parents: I
     } else inconsistent.add(d);
   }
   // Parents before children, so each parent's path is shared before its children's are built on it.
+  const prefixes = new ChildPathPrefixes(stored.length);
   for (const i of byDepth(stored, maxDepth)) {
     const d = stored[i]!;
     if (ok[i] !== 1 || d.parentId === null) continue;
     const parent = stored[parents[i]!]!;
-    d.path = `${parent.path}/${d.id}`;
+    d.path = prefixes.of(parents[i]!, parent.path) + d.id;
     // The same text as the parent's id, read as a string of its own (~48 bytes).
     d.parentId = parent.id;
   }
@@ -103,6 +104,7 @@ export function composeCheckedPaths(stored: StoredDepartment[], checked: Uint8Ar
   }
   // Parents before children, so each parent's path is complete before its children's are
   // built on it: the list's own order when it is by depth (the load's).
+  const prefixes = new ChildPathPrefixes(stored.length);
   for (const i of bands === undefined ? byDepth(stored, maxDepth) : positions(stored.length)) {
     if (checked[i] !== 1) continue;
     const d = stored[i]!;
@@ -111,7 +113,7 @@ export function composeCheckedPaths(stored: StoredDepartment[], checked: Uint8Ar
       continue;
     }
     const parent = stored[parents[i]!]!;
-    d.path = `${parent.path}/${d.id}`;
+    d.path = prefixes.of(parents[i]!, parent.path) + d.id;
     d.parentId = parent.id;
   }
   const result = { ids, parents, inconsistent };
@@ -185,4 +187,23 @@ function byDepth(stored: readonly { depth: number }[], maxDepth: number): Int32A
   const order = new Int32Array(stored.length);
   for (let i = 0; i < stored.length; i++) order[start[Math.max(0, stored[i]!.depth)]!++] = i;
   return order;
+}
+
+/**
+ * `${parent.path}/`, made once per parent and shared by its children: a
+ * child's path is then one 32-byte string node (prefix + id) where
+ * `${parent.path}/${id}` made two, one of them the same text for every
+ * sibling (at 1,000,000 departments ~30 MB held through planning). By the
+ * parent's position; the array is the caller's, dropped with it.
+ */
+export class ChildPathPrefixes {
+  private readonly prefixes: (string | undefined)[];
+
+  constructor(size: number) {
+    this.prefixes = new Array<string | undefined>(size);
+  }
+
+  of(parent: number, parentPath: string): string {
+    return (this.prefixes[parent] ??= `${parentPath}/`);
+  }
 }
