@@ -9,6 +9,7 @@ import { resolveRetriedRowsIn } from './retryResolution.js';
 import type { ImportOptions } from '../core/importOptions.js';
 import type { ImportPlan, Organization, StoredDepartment } from '../core/model.js';
 import { deactivationLimit } from '../core/plan/index.js';
+import { LoadTextSharing } from '../core/plan/loadTextSharing.js';
 import { failedRecords, planShapedRows, type ShapedFile } from '../core/pipeline.js';
 import type { RunStatus } from '../core/runLifecycle.js';
 import { outcomes, type RunOutcome } from '../core/runOutcome.js';
@@ -145,10 +146,17 @@ async function previewOf(run: LockedRun, view: StoredView, plan: ImportPlan, trx
  * reported when the file was read before the lock.
  */
 async function fileAndStoredView(run: LockedRun, trx: Tx): Promise<Loaded> {
-  const [file, stored] = await Promise.allSettled([run.file, loadStored(run, trx)]);
-  if (file.status === 'rejected') throw file.reason;
+  // Departments the load receives once the file is read take its text (loadTextSharing.ts).
+  const sharing = new LoadTextSharing();
+  const file = run.file.then((shaped) => {
+    sharing.use(shaped.rows);
+    return shaped;
+  });
+  const [read, stored] = await Promise.allSettled([file, loadStored(run, sharing, trx)]);
+  sharing.release();
+  if (read.status === 'rejected') throw read.reason;
   if (stored.status === 'rejected') throw stored.reason;
-  const shaped = file.value;
+  const shaped = read.value;
   if (stored.value) return { shaped, view: stored.value };
   const { options: opts, organizationCode: code } = run;
   if (!opts.createOrg) {
@@ -159,9 +167,9 @@ async function fileAndStoredView(run: LockedRun, trx: Tx): Promise<Loaded> {
 }
 
 /** The organization and its departments as stored; undefined when it does not exist. */
-async function loadStored(run: LockedRun, trx: Tx): Promise<StoredView | undefined> {
+async function loadStored(run: LockedRun, sharing: LoadTextSharing, trx: Tx): Promise<StoredView | undefined> {
   const found = await run.repos.organizations.findByCode(run.organizationCode, trx);
-  return found ? { org: found, createOrg: false, departments: await run.repos.departments.loadForOrganization(found.id, trx) } : undefined;
+  return found ? { org: found, createOrg: false, departments: await run.repos.departments.loadForImport(found.id, sharing.share, trx) } : undefined;
 }
 
 async function planFile(run: LockedRun, shaped: ShapedFile, view: StoredView, trx: Tx): Promise<ImportPlan> {

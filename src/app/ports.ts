@@ -67,6 +67,8 @@ export interface RunsPort {
 
 export interface DepartmentsPort {
   loadForOrganization(organizationId: string, trx?: Tx): Promise<StoredDepartment[]>;
+  /** loadForOrganization for an import: `share` sees each department as it arrives, before anything else holds it (core/plan/loadTextSharing.ts). */
+  loadForImport(organizationId: string, share: (d: StoredDepartment) => void, trx?: Tx): Promise<StoredDepartment[]>;
   /** Inside the caller's transaction (the lock's). */
   /** `createdHistoryId`: the run's creates row (HistoryPort.recordCreates), stored with each created department. */
   applyPlan(trx: Tx, org: Organization, plan: ImportPlan, at: { runId: string | null; now: Date; createdHistoryId?: number | null }, onWritten?: (rowsWritten: number) => void): Promise<unknown>;

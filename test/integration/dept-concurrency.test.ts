@@ -122,8 +122,8 @@ async function importInto(h: HttpHarness, org: string, text: string, onPlanning?
   const departments = repos.departments;
   const watched: typeof departments = {
     ...departments,
-    async loadForOrganization(...args: Parameters<typeof departments.loadForOrganization>) {
-      const stored = await departments.loadForOrganization(...args);
+    async loadForImport(...args: Parameters<typeof departments.loadForImport>) {
+      const stored = await departments.loadForImport(...args);
       if (onPlanning) {
         onPlanning();
         await sleep(500);

@@ -30,12 +30,12 @@ describe('an import reads its file while the stored departments load (mysql)', (
     const repos = repositories(db);
     let loadStarted!: () => void;
     const started = new Promise<void>((resolve) => (loadStarted = resolve));
-    const load = repos.departments.loadForOrganization.bind(repos.departments);
+    const load = repos.departments.loadForImport.bind(repos.departments);
     repos.departments = {
       ...repos.departments,
-      loadForOrganization: (id, trx) => {
+      loadForImport: (id, share, trx) => {
         loadStarted();
-        return load(id, trx);
+        return load(id, share, trx);
       },
     };
     let readWhileLoading = false;

@@ -157,6 +157,11 @@ export function memoryRepos(): { repos: MemoryPorts; store: MemoryStore } {
       async loadForOrganization(organizationId) {
         return [...store.departments.values()].filter((d) => d.organizationId === organizationId).sort((a, b) => (a.id < b.id ? -1 : 1));
       },
+      async loadForImport(organizationId, share) {
+        const all = await this.loadForOrganization(organizationId);
+        all.forEach(share);
+        return all;
+      },
       async applyPlan(_trx, _org, plan: ImportPlan) {
         for (const d of plan.creates) store.departments.set(d.id, d);
         for (const u of [...plan.updates, ...plan.deactivations]) store.departments.set(u.after.id, u.after);

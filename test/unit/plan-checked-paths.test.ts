@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredDepartment } from '../../src/core/model.js';
 import { completeLookup } from '../../src/core/plan/storedLookup.js';
+import { CheckedLoad } from '../../src/core/plan/checkedLoad.js';
 import { checkedStoredOf, composeCheckedPaths } from '../../src/core/plan/storedPaths.js';
 import { ORG } from '../support/planHarness.js';
 
@@ -103,5 +104,35 @@ describe('composeCheckedPaths', () => {
     expect(result.ids).toBeDefined();
     // The others still found theirs in the level above.
     expect(result.parents[list.findIndex((x) => x.id === 'dept_c')]).toBe(list.findIndex((x) => x.id === 'dept_b'));
+  });
+});
+
+describe('CheckedLoad (departments collected as the load streams them)', () => {
+  it.each([
+    ['in (depth, id) order', () => ['dept_a', 'dept_b', 'dept_d', 'dept_c', 'dept_e'], undefined],
+    ['in (depth, id) order, with a path the database found inconsistent', () => ['dept_a', 'dept_b', 'dept_d', 'dept_c', 'dept_e'], 'dept_d'],
+    ['in id order only', (ids: string[]) => ids, undefined],
+    ['out of order', (ids: string[]) => [...ids].reverse(), undefined],
+  ])('gives what composeCheckedPaths gives over the whole list, %s', (_what, order, wrong) => {
+    const direct = loaded(order, wrong);
+    composeCheckedPaths(direct.list, direct.checked);
+    const streamed = loaded(order, wrong);
+    const load = new CheckedLoad();
+    streamed.list.forEach((d, i) => load.add(d, streamed.checked[i] === 1));
+    const result = load.finish();
+    expect(result).toEqual(direct.list);
+    expect(result.map((d) => [d.id, d.parentId, d.path])).toEqual(direct.list.map((d) => [d.id, d.parentId, d.path]));
+    expect(checkedStoredOf(result)?.inconsistent.size).toBe(wrong === undefined ? 0 : 1);
+  });
+
+  it('keeps a parent id the level above does not hold (a parent the database did not send)', () => {
+    const { list, checked } = loaded(() => ['dept_a', 'dept_b', 'dept_d', 'dept_c', 'dept_e']);
+    const orphan = { ...list[3]!, parentId: 'dept_zz', path: '/dept_zz/dept_c' };
+    const load = new CheckedLoad();
+    [list[0]!, list[1]!, list[2]!].forEach((d, i) => load.add(d, checked[i] === 1));
+    load.add(orphan, false);
+    const result = load.finish();
+    expect(result[3]!.parentId).toBe('dept_zz');
+    expect(checkedStoredOf(result)?.inconsistent.has(orphan)).toBe(true);
   });
 });

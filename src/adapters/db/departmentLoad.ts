@@ -6,7 +6,8 @@
  *   and its id (bytes, not a collation), and the depth with its parent's
  *   plus one, and sends the path only when they differ (normally never):
  *   the planner builds the others as shared strings (core/plan/storedPaths.ts,
- *   composeCheckedPaths). A flat path is ~33 bytes a level, ~250 bytes for a
+ *   composeCheckedPaths), and each parentId becomes its parent's id string as
+ *   the row arrives (core/plan/checkedLoad.ts). A flat path is ~33 bytes a level, ~250 bytes for a
  *   department at depth 7: at 1,000,000 departments ~250 MB that the load
  *   held only for the planner to compare and drop.
  * - Rows are converted as they arrive (mysql2's stream, rows as arrays), so
@@ -21,7 +22,7 @@
  */
 import type { Knex } from 'knex';
 import type { StoredDepartment } from '../../core/model.js';
-import { composeCheckedPaths } from '../../core/plan/storedPaths.js';
+import { CheckedLoad } from '../../core/plan/checkedLoad.js';
 import { LOAD_COLUMNS, toDepartmentFromValues } from './departmentRows.js';
 import { TABLES } from './tables.js';
 
@@ -47,10 +48,9 @@ const SELECT_LIST = LOAD_COLUMNS.map((c) => (c === 'path' ? `${PATH_OR_NULL} AS 
  */
 const FROM = `\`${TABLES.departments}\` AS c FORCE INDEX (departments_org_depth_id_idx) LEFT JOIN \`${TABLES.departments}\` AS p ON p.id = c.parent_id AND p.organization_id = c.organization_id`;
 
-export async function loadCheckedMysql(runner: Knex | Knex.Transaction, organizationId: string): Promise<StoredDepartment[]> {
-  const departments: StoredDepartment[] = [];
-  // 1 where the database found the path consistent; grown as rows arrive.
-  let checked = new Uint8Array(1024);
+/** `onEach`: sees each department as it arrives (core/plan/loadTextSharing.ts). */
+export async function loadCheckedMysql(runner: Knex | Knex.Transaction, organizationId: string, onEach?: (d: StoredDepartment) => void): Promise<StoredDepartment[]> {
+  const load = new CheckedLoad(onEach);
   const stream = runner
     .select(runner.raw(SELECT_LIST))
     .fromRaw(FROM)
@@ -62,18 +62,10 @@ export async function loadCheckedMysql(runner: Knex | Knex.Transaction, organiza
     stream.on('data', (values: unknown[]) => {
       const consistent = values[PATH_AT] === null;
       if (consistent) values[PATH_AT] = '';
-      const at = departments.length;
-      if (at === checked.length) {
-        const grown = new Uint8Array(checked.length * 2);
-        grown.set(checked);
-        checked = grown;
-      }
-      checked[at] = consistent ? 1 : 0;
-      departments.push(toDepartmentFromValues(values, organizationId));
+      load.add(toDepartmentFromValues(values, organizationId), consistent);
     });
     stream.on('error', reject);
     stream.on('end', () => resolve());
   });
-  composeCheckedPaths(departments, checked);
-  return departments;
+  return load.finish();
 }

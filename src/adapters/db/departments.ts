@@ -59,22 +59,29 @@ export function departmentsRepo(db: Db) {
   const placeholderKey = (runner: Knex | Knex.Transaction) =>
     db.dialect === 'mysql' ? runner.raw("CONCAT('~', ??)", ['id']) : runner.raw("'~' || ??", ['id']);
 
-  /** Every department of the organization (active or not), in one query. */
-  async function loadForOrganization(organizationId: string, trx?: Knex.Transaction): Promise<StoredDepartment[]> {
+  /** Every department of the organization (active or not), in one query; `onEach` sees each as it is converted. */
+  async function load(organizationId: string, onEach: ((d: StoredDepartment) => void) | undefined, trx?: Knex.Transaction): Promise<StoredDepartment[]> {
     const runner = trx ?? db.knex;
     // MySQL/MariaDB: streamed, with the paths compared by the database (departmentLoad.ts).
-    if (db.dialect === 'mysql') return loadCheckedMysql(runner, organizationId);
+    if (db.dialect === 'mysql') return loadCheckedMysql(runner, organizationId, onEach);
     const query = runner.from(TABLES.departments).select(LOAD_COLUMNS).where('organization_id', organizationId).orderBy('id');
     // Converted in place (each database row is garbage as soon as it is
     // converted), all with one organization id string instead of one each.
     const rows = (await query) as DepartmentRow[];
     const departments = rows as unknown as StoredDepartment[];
-    for (let i = 0; i < rows.length; i++) departments[i] = toDepartment(rows[i]!, organizationId);
+    for (let i = 0; i < rows.length; i++) {
+      const d = (departments[i] = toDepartment(rows[i]!, organizationId));
+      onEach?.(d);
+    }
     return departments;
   }
 
   return {
-    loadForOrganization,
+    /** Every department of the organization (active or not), in one query. */
+    loadForOrganization: (organizationId: string, trx?: Knex.Transaction) => load(organizationId, undefined, trx),
+
+    /** The same, for an import: `share` sees each department as it arrives (core/plan/loadTextSharing.ts). */
+    loadForImport: (organizationId: string, share: (d: StoredDepartment) => void, trx?: Knex.Transaction) => load(organizationId, share, trx),
 
     /**
      * Writes a plan inside the caller's transaction (the one withOrganizationLock

@@ -4,7 +4,7 @@
  * depends on whether the "Engineering" row matched a stored department.
  */
 import type { StoredDepartment } from '../model.js';
-import { type PlanContext, parentNameKey, type RowState } from './context.js';
+import { type PlanContext, parentNameKey, type RowState, storedOf } from './context.js';
 import { claimStored, parentRow } from './match.js';
 
 /** Rows (not merged) in an order where a row's parent row comes first; rows in cycles are left out. */
@@ -33,7 +33,7 @@ export function rowsParentFirst(ctx: PlanContext): RowState[] {
 /** The cheap part of the test below: whether `s` is a candidate for a match by name at all. */
 function mayMatchByName(ctx: PlanContext, s: RowState): boolean {
   const { name, code, openDepartmentId } = s.row.fields;
-  if (s.mergedInto !== null || s.stored !== null || name === undefined || s.parent === null) return false;
+  if (s.mergedInto !== null || s.storedPosition >= 0 || name === undefined || s.parent === null) return false;
   return !(ctx.options.matchBy === 'auto' && (code != null || openDepartmentId != null));
 }
 
@@ -47,7 +47,7 @@ export function matchByName(ctx: PlanContext): void {
   const orgScope = ctx.org.nameScope === 'organization';
   for (const s of rowsParentFirst(ctx)) {
     const { name, code, openDepartmentId } = s.row.fields;
-    if (s.stored !== null || name === undefined || s.parent === null) continue;
+    if (s.storedPosition >= 0 || name === undefined || s.parent === null) continue;
     // In auto mode a row with its own key was decided by that key (new if unmatched).
     if (matchBy === 'auto' && (code != null || openDepartmentId != null)) continue;
     let found: StoredDepartment | undefined;
@@ -59,7 +59,7 @@ export function matchByName(ctx: PlanContext): void {
       if (s.parent.kind === 'root') parentStoredId = null;
       else if (s.parent.kind === 'stored') parentStoredId = s.parent.stored.id;
       else {
-        const stored = s.parent.state.stored;
+        const stored = storedOf(ctx, s.parent.state);
         if (stored === null) continue; // the parent is new, so is the child
         parentStoredId = stored.id;
       }

@@ -11,6 +11,7 @@ import type {
   Organization,
   StoredDepartment,
 } from '../model.js';
+import { KeyIndex } from './keyIndex.js';
 import { parentNameKey, type StoredLookup } from './storedLookup.js';
 
 export { parentNameKey };
@@ -45,11 +46,13 @@ export interface RowState {
   issues: RowIssue[];
   /** mergeIdenticalRows: the identical earlier row this one repeats. */
   mergedInto: RowState | null;
-  /** matchByKeys / matchByName: the stored department this row updates (null: a new department). */
-  stored: StoredDepartment | null;
-  /** Its position in the stored lookup (storedLookup.ts), -1 with `stored` null. */
+  /**
+   * matchByKeys / matchByName: the position in the stored lookup
+   * (storedLookup.ts) of the stored department this row updates; -1: a new
+   * department. (The department itself is `storedOf`: a field for it, and
+   * one for the key it matched by, were 16 bytes a row, held through planning.)
+   */
   storedPosition: number;
-  matchedBy: MatchKey | null;
   /** resolveParents: the parent (null: unresolved, or resolution failed). */
   parent: ParentTarget | null;
   /** finaliseTree: skipped because an ancestor row failed (PARENT_FAILED). */
@@ -64,12 +67,15 @@ export class PlanContext {
   rows: RowState[];
   /** By stored position (storedLookup.ts): the row that matched that department. An array, not a map by id: one per stored department. */
   readonly rowByStored: (RowState | undefined)[];
-  /** First row (not merged) carrying each key in the file. */
-  readonly fileById = new Map<string, RowState>();
-  fileByCode = new Map<string, RowState>();
+  /**
+   * First row (not merged) carrying each key in the file, as positions in
+   * `rows` (keyIndex.ts: Maps of them were ~45 bytes a row each).
+   */
+  fileById: KeyIndex;
+  fileByCode: KeyIndex;
   /** Set when mergeIdenticalRows has built the file's key indexes already (a file keyed by codes alone). */
   fileKeysIndexed = false;
-  readonly fileByOpenId = new Map<string, RowState>();
+  fileByOpenId: KeyIndex;
   /** `root`/`null` parent references that named a department with that key: value → first row and how many rows. */
   readonly rootWordsMatched = new Map<string, { row: number; count: number }>();
 
@@ -80,27 +86,38 @@ export class PlanContext {
     rows: readonly { row: DepartmentRow; issues: RowIssue[] }[],
     /** The stored departments, as a lookup (storedLookup.ts): all of them for an import, a request's few for an API write. */
     readonly stored: StoredLookup,
+    /** By row index, the stored position holding the row's code, -1 for none (shareTextByKeys looked them up); undefined: not looked up. */
+    readonly storedByCode?: Int32Array,
   ) {
     this.rows = rows.map((r, idx) => ({
       idx,
       row: r.row,
       issues: r.issues.length === 0 ? NO_ISSUES : [...r.issues],
       mergedInto: null,
-      stored: null,
       storedPosition: -1,
-      matchedBy: null,
       parent: null,
       skipped: false,
       finalId: null,
       asParent: null,
     }));
     this.rowByStored = new Array<RowState | undefined>(stored.size);
+    let ids = 0;
+    let codes = 0;
+    let openIds = 0;
+    for (const { row } of rows) {
+      if (row.id !== undefined) ids++;
+      if (row.fields.code != null) codes++;
+      if (row.fields.openDepartmentId != null) openIds++;
+    }
+    this.fileById = new KeyIndex((at) => this.rowAt(at).row.id!, ids);
+    this.fileByCode = new KeyIndex((at) => this.rowAt(at).row.fields.code!, codes);
+    this.fileByOpenId = new KeyIndex((at) => this.rowAt(at).row.fields.openDepartmentId!, openIds);
   }
 
-  /** Once parents are resolved and rows matched: nothing looks a row up by its key any more (~40 bytes a row). */
+  /** Once parents are resolved and rows matched: nothing looks a row up by its key any more. */
   releaseFileKeys(): void {
     this.fileById.clear();
-    this.fileByCode = new Map();
+    this.fileByCode.clear();
     this.fileByOpenId.clear();
   }
 
@@ -129,6 +146,11 @@ export class PlanContext {
     if (s === undefined) throw new Error(`planner invariant broken: no row ${idx}`);
     return s;
   }
+}
+
+/** The stored department `state` updates (matchByKeys, matchByName), or null: a new department. */
+export function storedOf(ctx: PlanContext, state: RowState): StoredDepartment | null {
+  return state.storedPosition < 0 ? null : ctx.stored.at(state.storedPosition);
 }
 
 /** `state` as a parent target: one object per row, made the first time a row names it. */

@@ -37,8 +37,8 @@ export function planImport(input: PlanInput): ImportPlan {
   const stored = isLookup(input.stored) ? input.stored : completeLookup(input.stored);
   // Deactivating what a file leaves out needs every stored department.
   if (input.options.mode === 'sync' && !stored.complete) throw new Error('planImport: a sync needs every stored department (a complete lookup)');
-  shareTextByKeys(input.rows, stored);
-  const ctx = new PlanContext(input.organization, input.options, input.newId, input.rows, stored);
+  const storedByCode = shareTextByKeys(input.rows, stored);
+  const ctx = new PlanContext(input.organization, input.options, input.newId, input.rows, stored, storedByCode);
   checkOrganization(ctx);
   mergeIdenticalRows(ctx);
   indexFileKeys(ctx);
@@ -47,7 +47,7 @@ export function planImport(input: PlanInput): ImportPlan {
   matchByName(ctx);
   ctx.releaseFileKeys();
   for (const s of ctx.rows) {
-    if (s.mergedInto === null && s.stored === null && s.row.fields.name === undefined && !s.issues.some((i) => i.field === 'name')) {
+    if (s.mergedInto === null && s.storedPosition < 0 && s.row.fields.name === undefined && !s.issues.some((i) => i.field === 'name')) {
       addIssue(s, 'NAME_REQUIRED', 'name', 'name is required for a new department');
     }
   }
@@ -77,9 +77,9 @@ function isLookup(stored: PlanInput['stored']): stored is StoredLookup {
  */
 function markDeactivations(ctx: PlanContext, tree: Tree, order: Int32Array): Set<number> {
   const keep = new Set<string>();
-  for (const s of ctx.rowByStored) if (s?.stored) keep.add(s.stored.id);
+  for (const s of ctx.rowByStored) if (s !== undefined && s.storedPosition >= 0) keep.add(ctx.stored.at(s.storedPosition).id);
   for (const s of ctx.rows) {
-    if (s.stored !== null || !isTainted(s)) continue;
+    if (s.storedPosition >= 0 || !isTainted(s)) continue;
     const { code, openDepartmentId, name } = s.row.fields;
     for (const d of [
       s.row.id === undefined ? undefined : ctx.stored.byId(s.row.id),

@@ -23,13 +23,23 @@ export function shareEqualText(base: StoredDepartment, given: Partial<Department
  * peak (in-process, 200,000 unchanged departments: 172 against 156 MB live
  * after building the row states). Ids are left to the match: the lookup of a
  * checked load makes its id index only when a row asks by id.
+ *
+ * Returns, by row index, the position of the stored department holding the
+ * row's code (-1: none, or the row has no code), for matchByKeys to use
+ * instead of looking every code up a second time (each lookup reads the
+ * stored department and its code: at 1,000,000 rows ~1 s of cache misses).
+ * Undefined when nothing is stored.
  */
-export function shareTextByKeys(rows: readonly NormalisedRow[], stored: StoredLookup): void {
-  if (stored.size === 0) return;
-  for (const { row } of rows) {
+export function shareTextByKeys(rows: readonly NormalisedRow[], stored: StoredLookup): Int32Array | undefined {
+  if (stored.size === 0) return undefined;
+  const byCode = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const { row } = rows[i]!;
     const { code, openDepartmentId } = row.fields;
     let at = code == null ? -1 : stored.positionBy('code', code);
+    byCode[i] = at;
     if (at < 0 && openDepartmentId != null) at = stored.positionBy('openDepartmentId', openDepartmentId);
     if (at >= 0) shareEqualText(stored.at(at), row.fields);
   }
+  return byCode;
 }

@@ -13,6 +13,7 @@
  * the same for both; only what the list holds differs.
  */
 import type { StoredDepartment } from '../model.js';
+import { KeyIndex } from './keyIndex.js';
 import { checkedStoredOf, indexOfIds, shareStoredPaths } from './storedPaths.js';
 
 export interface StoredLookup {
@@ -48,8 +49,8 @@ export interface StoredLookup {
   /** The position of the department's parent: ROOT_POSITION at the top level, NOT_HELD if the view does not hold it. */
   parentPosition(position: number): number;
   /**
-   * Drops the key indexes (a Map entry per stored code and openDepartmentId,
-   * ~30 bytes a department): by planImport, on a lookup it made itself, once
+   * Drops the key indexes (a slot per stored code and openDepartmentId,
+   * and the id map when one was made): by planImport, on a lookup it made itself, once
    * the tree is final. Lookups by key answer nothing afterwards.
    */
   releaseIndexes(): void;
@@ -75,13 +76,14 @@ export function parentNameKey(parentId: string | null, name: string): string {
  */
 class ListLookup implements StoredLookup {
   /**
-   * Id, code, openDepartmentId -> position in `list`. The id index is made on
+   * Id -> position in `list`. The id index is made on
    * first use when the list came with its parents found already (a checked
    * load, storedPaths.ts): only rows and references by id need it.
    */
   private idIndex: Map<string, number> | undefined;
-  private readonly codes = new Map<string, number>();
-  private readonly openIds = new Map<string, number>();
+  /** Positions by code and by openDepartmentId (keyIndex.ts: a Map of every stored code was ~45 bytes a department). */
+  private readonly codes: KeyIndex;
+  private readonly openIds: KeyIndex;
   /** One department per id (the last of duplicates, at the first one's position). */
   private readonly list: StoredDepartment[];
   private readonly parents: Int32Array;
@@ -101,32 +103,39 @@ class ListLookup implements StoredLookup {
       this.list = given as StoredDepartment[];
       this.parents = checked.parents;
       this.inconsistent = checked.inconsistent;
-      for (let at = 0; at < given.length; at++) {
-        const d = given[at]!;
-        if (d.code !== null) this.codes.set(d.code, at);
-        if (d.openDepartmentId !== null) this.openIds.set(d.openDepartmentId, at);
+    } else {
+      const ids = (this.idIndex = new Map<string, number>());
+      const list: StoredDepartment[] = (this.list = []);
+      for (const d of given) {
+        const at = ids.get(d.id);
+        if (at === undefined) {
+          ids.set(d.id, list.length);
+          list.push(d);
+        } else list[at] = d;
       }
-      return;
+      // Each parent looked up once, here; the planner then follows positions.
+      this.parents = new Int32Array(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const parentId = list[i]!.parentId;
+        this.parents[i] = parentId === null ? ROOT_POSITION : (ids.get(parentId) ?? NOT_HELD);
+      }
+      this.inconsistent = shareStoredPaths(list, this.parents);
     }
-    const ids = (this.idIndex = new Map<string, number>());
-    const list: StoredDepartment[] = (this.list = []);
-    for (const d of given) {
-      let at = ids.get(d.id);
-      if (at === undefined) {
-        at = list.length;
-        ids.set(d.id, at);
-        list.push(d);
-      } else list[at] = d;
+    // Indexed once the list is final: an index's positions must keep their keys.
+    const list = this.list;
+    let codes = 0;
+    let openIds = 0;
+    for (const d of list) {
+      if (d.code !== null) codes++;
+      if (d.openDepartmentId !== null) openIds++;
+    }
+    this.codes = new KeyIndex((at) => list[at]!.code!, codes);
+    this.openIds = new KeyIndex((at) => list[at]!.openDepartmentId!, openIds);
+    for (let at = 0; at < list.length; at++) {
+      const d = list[at]!;
       if (d.code !== null) this.codes.set(d.code, at);
       if (d.openDepartmentId !== null) this.openIds.set(d.openDepartmentId, at);
     }
-    // Each parent looked up once, here; the planner then follows positions.
-    this.parents = new Int32Array(list.length);
-    for (let i = 0; i < list.length; i++) {
-      const parentId = list[i]!.parentId;
-      this.parents[i] = parentId === null ? ROOT_POSITION : (ids.get(parentId) ?? NOT_HELD);
-    }
-    this.inconsistent = shareStoredPaths(list, this.parents);
   }
 
   private get ids(): Map<string, number> {
@@ -150,7 +159,7 @@ class ListLookup implements StoredLookup {
   }
 
   private held(position: number | undefined): StoredDepartment | undefined {
-    return position === undefined ? undefined : this.list[position];
+    return position === undefined || position < 0 ? undefined : this.list[position];
   }
 
   byName(name: string): StoredDepartment | undefined {
@@ -180,7 +189,7 @@ class ListLookup implements StoredLookup {
   }
 
   positionBy(key: StoredKey, value: string): number {
-    return (key === 'id' ? this.ids : key === 'code' ? this.codes : this.openIds).get(value) ?? -1;
+    return key === 'id' ? (this.ids.get(value) ?? -1) : (key === 'code' ? this.codes : this.openIds).get(value);
   }
 
   parentPosition(position: number): number {

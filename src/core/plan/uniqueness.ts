@@ -5,6 +5,7 @@
 import type { StoredDepartment } from '../model.js';
 import { addIssue, parentNameKey, type PlanContext, type RowState, storedLabel } from './context.js';
 import type { Tree } from './entities.js';
+import { KeyIndex } from './keyIndex.js';
 
 type UniqueKind = 'code' | 'openDepartmentId' | 'name';
 
@@ -50,14 +51,17 @@ export function checkUnique(ctx: PlanContext, tree: Tree, order: Int32Array): bo
   // of any two rows giving the same one, so no two placed rows claim the same:
   // a map of them found nothing, and was ~45 MB of garbage per 1,000,000 new
   // departments. Names are not keys of the file's index: rows claim them here.
-  const claimedNames = new Map<string, RowState>();
-  /** Claims `value` of `kind` for entity `e`'s row, or reports who holds it. (Per key, not per row: no lists made per row.) */
-  const claim = (e: number, kind: UniqueKind, value: string | null, before: string | null | undefined): boolean => {
+  // By position in changedRows (keyIndex.ts), each key made again when a probe
+  // compares it: a Map held a key string and an entry per new department.
+  const claimedNames = new KeyIndex((k) => nameKey(tree.placed(changedRows[k]!)), count);
+  /** Claims `value` of `kind` for changedRows[k]'s row, or reports who holds it. (Per key, not per row: no lists made per row.) */
+  const claim = (k: number, kind: UniqueKind, value: string | null, before: string | null | undefined): boolean => {
     if (value === null || value === before) return false;
+    const e = changedRows[k]!;
     const row = rowOf(e);
     let by: string | undefined;
-    const rowHolder = kind === 'name' ? claimedNames.get(value) : undefined;
-    if (rowHolder) by = `row ${rowHolder.row.row}`;
+    const rowHolder = kind === 'name' ? claimedNames.get(value) : -1;
+    if (rowHolder >= 0) by = `row ${rowOf(changedRows[rowHolder]!).row.row}`;
     else {
       const s = storedHolder[kind](value);
       if (s !== undefined && s.id !== tree.stored(e)?.id) {
@@ -67,7 +71,7 @@ export function checkUnique(ctx: PlanContext, tree: Tree, order: Int32Array): bo
       }
     }
     if (by === undefined) {
-      if (kind === 'name') claimedNames.set(value, row);
+      if (kind === 'name') claimedNames.set(value, k);
       return false;
     }
     if (kind === 'code') addIssue(row, 'DUPLICATE_CODE', 'code', `code "${value}" is already used by ${by}`);
@@ -80,14 +84,14 @@ export function checkUnique(ctx: PlanContext, tree: Tree, order: Int32Array): bo
     return true;
   };
   let changed = false;
-  for (let i = 0; i < changedRows.length; i++) {
-    const e = changedRows[i]!;
+  for (let k = 0; k < changedRows.length; k++) {
+    const e = changedRows[k]!;
     const a = tree.placed(e);
     const b = tree.stored(e);
     // In this order: code, openDepartmentId, name (a row's issues are listed in it).
-    if (claim(e, 'code', a.code, b?.code)) changed = true;
-    if (claim(e, 'openDepartmentId', a.openDepartmentId, b?.openDepartmentId)) changed = true;
-    if (claim(e, 'name', nameKey(a), b && nameKey(b))) changed = true;
+    if (claim(k, 'code', a.code, b?.code)) changed = true;
+    if (claim(k, 'openDepartmentId', a.openDepartmentId, b?.openDepartmentId)) changed = true;
+    if (claim(k, 'name', nameKey(a), b && nameKey(b))) changed = true;
   }
   return changed;
 }
